@@ -1,0 +1,71 @@
+package examreg
+
+import (
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// MaxFieldPaths bounds how many paths one `fields` parameter may name.
+const MaxFieldPaths = 64
+
+var memberPattern = regexp.MustCompile(`^[\w-]{1,255}$`)
+
+// ParseFields parses the `fields` query parameter: a comma-separated list of
+// top-level field names or dotted paths into object fields
+// ("name,checkout_settings.bank_account_id"). Every name is checked against
+// the schema; arrays cannot be entered. The result always includes "id",
+// has no duplicates, and each path is split into its segments.
+func ParseFields(s string) ([][]string, error) {
+	var v validation
+	paths := [][]string{{"id"}}
+	for _, item := range strings.Split(s, ",") {
+		segments := strings.Split(strings.TrimSpace(item), ".")
+		if problem := checkFieldPath(segments); problem != "" {
+			v.add("fields", strings.TrimSpace(item)+": "+problem)
+			continue
+		}
+		if !slices.ContainsFunc(paths, func(p []string) bool { return slices.Equal(p, segments) }) {
+			paths = append(paths, segments)
+		}
+	}
+	if len(paths) > MaxFieldPaths {
+		v.add("fields", "must name at most 64 fields")
+	}
+	if err := v.errOf("invalid fields parameter"); err != nil {
+		return nil, err
+	}
+	return paths, nil
+}
+
+// checkFieldPath returns what is wrong with a path, or "".
+func checkFieldPath(segments []string) string {
+	t := reflect.TypeFor[Process]()
+	for i, seg := range segments {
+		if seg == "" {
+			return "is empty"
+		}
+		switch {
+		case t.Kind() == reflect.Struct:
+			j, ok := fieldIndex(t)[seg]
+			if !ok {
+				return "is not a field of an exam reg process"
+			}
+			t = t.Field(j).Type
+			if t.Kind() == reflect.Pointer {
+				t = t.Elem()
+			}
+		case t.Kind() == reflect.Map || t.Kind() == reflect.Interface: // free-form objects
+			if !memberPattern.MatchString(seg) {
+				return "has an invalid member name"
+			}
+			if t.Kind() == reflect.Map {
+				t = t.Elem()
+			}
+		default:
+			return strings.Join(segments[:i], ".") + " has no members to select"
+		}
+	}
+	return ""
+}

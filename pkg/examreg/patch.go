@@ -1,0 +1,159 @@
+package examreg
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+)
+
+// MaxPatchOperations bounds the length of one RFC 6902 patch.
+const MaxPatchOperations = 1000
+
+// Patch is a parsed RFC 6902 JSON Patch whose operations have been checked
+// against the rules of this resource.
+type Patch struct {
+	ops jsonpatch.Patch
+}
+
+// patchOperation is one RFC 6902 operation as a client sends it. Members that
+// RFC 6902 does not define for an operation are ignored, as the RFC requires.
+type patchOperation struct {
+	Op    *string          `json:"op"`
+	Path  *string          `json:"path"`
+	From  *string          `json:"from"`
+	Value *json.RawMessage `json:"value"`
+}
+
+// ParsePatch parses and checks an RFC 6902 patch document: an array of
+// 1 to MaxPatchOperations operations, each well formed, none touching a
+// server-managed field (as path or as from). Every problem is reported, by
+// operation index ("[2].path").
+func ParsePatch(body []byte) (*Patch, error) {
+	raw, err := singleValue(body)
+	if err != nil {
+		return nil, err
+	}
+	return parsePatch(raw, "")
+}
+
+// ParsePatchValue is ParsePatch for a patch held in a member of a larger
+// body (a batch operation's patch_directives); field prefixes the paths of
+// the errors.
+func ParsePatchValue(raw json.RawMessage, field string) (*Patch, error) {
+	if raw == nil {
+		return nil, Invalid(field+" is required", FieldError{Field: field, Message: "is required"})
+	}
+	return parsePatch(raw, field)
+}
+
+func parsePatch(raw json.RawMessage, field string) (*Patch, error) {
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil || items == nil {
+		return nil, Invalid("a patch must be a JSON array of RFC 6902 operations",
+			FieldError{Field: field, Message: "must be an array of RFC 6902 operations"})
+	}
+	if len(items) == 0 || len(items) > MaxPatchOperations {
+		return nil, Invalid("a patch must hold 1 to "+strconv.Itoa(MaxPatchOperations)+" operations",
+			FieldError{Field: field, Message: "must hold 1 to " + strconv.Itoa(MaxPatchOperations) + " operations"})
+	}
+	var v validation
+	for i, item := range items {
+		at := field + "[" + strconv.Itoa(i) + "]"
+		var op patchOperation
+		if err := json.Unmarshal(item, &op); err != nil {
+			v.add(at, "must be an object with string members op, path and (for move and copy) from")
+			continue
+		}
+		v.patchOperation(at, op)
+	}
+	if err := v.errOf("invalid patch"); err != nil {
+		return nil, err
+	}
+	ops, err := jsonpatch.DecodePatch(raw)
+	if err != nil {
+		return nil, Invalid("invalid patch: " + err.Error())
+	}
+	return &Patch{ops: ops}, nil
+}
+
+func (v *validation) patchOperation(at string, op patchOperation) {
+	if op.Op == nil {
+		v.add(at+".op", "is required")
+		return
+	}
+	switch *op.Op {
+	case "add", "replace", "test":
+		if op.Value == nil {
+			v.add(at+".value", "is required for "+*op.Op)
+		}
+	case "move", "copy":
+		if v.required(at+".from", op.From != nil) {
+			v.pointer(at+".from", *op.From)
+		}
+	case "remove":
+	default:
+		v.add(at+".op", "must be one of add, remove, replace, move, copy, test")
+	}
+	if v.required(at+".path", op.Path != nil) {
+		v.pointer(at+".path", *op.Path)
+	}
+}
+
+// pointer checks a JSON Pointer (RFC 6901) and that it does not reach a
+// server-managed field.
+func (v *validation) pointer(field, ptr string) {
+	if ptr == "" {
+		v.add(field, "must not be the whole document: it holds read-only fields")
+		return
+	}
+	if ptr[0] != '/' {
+		v.add(field, "must be a JSON Pointer starting with /")
+		return
+	}
+	first, _, _ := strings.Cut(ptr[1:], "/")
+	first = strings.NewReplacer("~1", "/", "~0", "~").Replace(first)
+	if IsServerManaged(first) {
+		v.add(field, first+" is read-only")
+	}
+}
+
+// errOf is err with a given summary message.
+func (v *validation) errOf(message string) error {
+	if len(v.fields) == 0 {
+		return nil
+	}
+	return Invalid(message, v.fields...)
+}
+
+// ApplyPatch applies the patch to current and returns the successor record,
+// validated exactly like a PUT body. A failed test operation, or an operation
+// that cannot apply (a missing path, an index out of range) is EINVALID.
+func ApplyPatch(current *Process, patch *Patch, by Actor) (*Process, error) {
+	doc, err := json.Marshal(current)
+	if err != nil {
+		return nil, err
+	}
+	opts := jsonpatch.NewApplyOptions()
+	opts.SupportNegativeIndices = false // not RFC 6902
+	opts.AccumulatedCopySizeLimit = MaxRecordBytes
+	patched, err := patch.ops.ApplyWithOptions(doc, opts)
+	if err != nil {
+		if errors.Is(err, jsonpatch.ErrTestFailed) {
+			return nil, Invalid("a test operation of the patch failed")
+		}
+		return nil, Invalid("the patch cannot be applied: " + err.Error())
+	}
+	var next Process
+	if fields := decodeFields(patched, &next); len(fields) > 0 {
+		return nil, Invalid("the patched exam reg process has invalid fields", fields...)
+	}
+	if err := next.Validate(); err != nil {
+		return nil, err
+	}
+	next.adoptServerFields(current)
+	next.stamp(by)
+	return &next, nil
+}
