@@ -1,0 +1,59 @@
+package localenv
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"regexp"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/certhub/examreg/pkg/store"
+)
+
+// shared is the engine of this test binary, set by RunTests.
+var shared *Engine
+
+// RunTests is a TestMain for packages with integration tests: it starts the
+// engine (see Start), runs the tests and stops it. With -short it starts
+// nothing, and tests that call NewTable are skipped. Without -short, an
+// engine that cannot start fails the run: integration tests never skip
+// silently.
+func RunTests(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		return m.Run()
+	}
+	e, err := Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "localenv: no DynamoDB engine for the integration tests:", err)
+		return 1
+	}
+	shared = e
+	defer e.Close()
+	return m.Run()
+}
+
+var tables atomic.Int64
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+// NewTable creates a fresh table for one test, so that each test's data stays
+// small (moto's transactions copy the whole table) and tests cannot see each
+// other's items.
+func NewTable(t testing.TB, optFns ...func(*dynamodb.Options)) *store.Store {
+	t.Helper()
+	if shared == nil {
+		t.Skip("integration test: needs a DynamoDB engine (run without -short)")
+	}
+	name := unsafeName.ReplaceAllString(t.Name(), "_")
+	name = fmt.Sprintf("t%d-%.200s", tables.Add(1), name)
+	s, _, err := shared.Table(context.Background(), name, optFns...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}

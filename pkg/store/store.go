@@ -1,0 +1,171 @@
+// Package store is the single-table DynamoDB model of the service: keys,
+// conditions, paging keys, projections and the translation of DynamoDB's
+// errors into examreg errors. It is the only package that imports the
+// DynamoDB SDK.
+//
+// One table holds every item, keyed by pk and sk:
+//
+//	exam reg process   TENANT#<t>                  EXAMREGPROCESS#<id>
+//	tenant counter     TENANT#<t>                  COUNTER#EXAMREGPROCESS
+//	exam               TENANT#<t>                  EXAM#<id>
+//	exam registration  TENANT#<t>#CONTACT#<c>      EXAMREG#<exam>#<date>#<id>
+//	                   (gsi1pk TENANT#<t>#PROCESS#<process_id>)
+//
+// Records are stored as native DynamoDB maps and lists, not JSON blobs, so
+// that projections work. Writes are guarded by conditions, never by an
+// extra read.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/certhub/examreg/pkg/examreg"
+)
+
+// DefaultRetryBudget is how long a write keeps retrying when it loses a race
+// with another write of the same record (or, on DynamoDB, a transaction
+// conflict on the tenant counter) before it gives up with examreg.ErrBusy.
+const DefaultRetryBudget = 8 * time.Second
+
+// deadlineMargin is the time a retrying write leaves before its context's
+// deadline (on Lambda, the invocation's), so the answer still gets out.
+const deadlineMargin = 500 * time.Millisecond
+
+// Store reads and writes exam reg processes and the items around them.
+type Store struct {
+	db    *dynamodb.Client
+	table string
+	// RetryBudget bounds the retries of a write that loses a race.
+	RetryBudget time.Duration
+}
+
+// New returns a Store over an existing table.
+func New(db *dynamodb.Client, table string) *Store {
+	return &Store{db: db, table: table, RetryBudget: DefaultRetryBudget}
+}
+
+// Connect loads the AWS configuration from the environment (an endpoint in
+// AWS_ENDPOINT_URL_DYNAMODB points it at a local engine), builds an
+// instrumented DynamoDB client and returns a Store over table.
+func Connect(ctx context.Context, table string, optFns ...func(*dynamodb.Options)) (*Store, error) {
+	if table == "" {
+		return nil, errors.New("store: no table name")
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
+		// Three attempts with the SDK's backoff: enough to ride out a
+		// dropped connection or a short throttle, short enough to stay
+		// inside a Lambda invocation.
+		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 3 })
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("store: load AWS config: %w", err)
+	}
+	db := dynamodb.NewFromConfig(cfg, append([]func(*dynamodb.Options){Instrument}, optFns...)...)
+	return New(db, table), nil
+}
+
+// Table returns the table name.
+func (s *Store) Table() string { return s.table }
+
+// Client returns the DynamoDB client, for tools that manage the table.
+func (s *Store) Client() *dynamodb.Client { return s.db }
+
+// Key formats.
+const (
+	processPrefix = "EXAMREGPROCESS#"
+	counterSK     = "COUNTER#EXAMREGPROCESS"
+	counterAttr   = "process_count"
+	examPrefix    = "EXAM#"
+	regPrefix     = "EXAMREG#"
+	gsi1          = "gsi1"
+)
+
+func tenantPK(tenant string) string              { return "TENANT#" + tenant }
+func processSK(id string) string                 { return processPrefix + id }
+func examSK(id string) string                    { return examPrefix + id }
+func contactPK(tenant, contact string) string    { return "TENANT#" + tenant + "#CONTACT#" + contact }
+func processRefPK(tenant, process string) string { return "TENANT#" + tenant + "#PROCESS#" + process }
+
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: pk},
+		"sk": &types.AttributeValueMemberS{Value: sk},
+	}
+}
+
+// The JSON field names are the attribute names.
+func useJSONTags(o *attributevalue.EncoderOptions)       { o.TagKey = "json" }
+func useJSONTagsDecode(o *attributevalue.DecoderOptions) { o.TagKey = "json" }
+
+// marshalItem stores v's fields as attributes beside the given key attributes.
+func marshalItem(v any, keys map[string]string) (map[string]types.AttributeValue, error) {
+	item, err := attributevalue.MarshalMapWithOptions(v, useJSONTags)
+	if err != nil {
+		return nil, err
+	}
+	for name, value := range keys {
+		item[name] = &types.AttributeValueMemberS{Value: value}
+	}
+	return item, nil
+}
+
+func unmarshalItem(item map[string]types.AttributeValue, v any) error {
+	return attributevalue.UnmarshalMapWithOptions(item, v, useJSONTagsDecode)
+}
+
+func processItem(tenant string, p *examreg.Process) (map[string]types.AttributeValue, error) {
+	return marshalItem(p, map[string]string{"pk": tenantPK(tenant), "sk": processSK(p.ID)})
+}
+
+func decodeProcess(item map[string]types.AttributeValue) (*examreg.Process, error) {
+	var p examreg.Process
+	if err := unmarshalItem(item, &p); err != nil {
+		return nil, fmt.Errorf("store: decode exam reg process: %w", err)
+	}
+	return &p, nil
+}
+
+// retrier paces the retries of a write that lost a race: full-jitter
+// exponential backoff until the budget (or the context's deadline, less a
+// margin) is spent.
+type retrier struct {
+	deadline time.Time
+	attempt  int
+}
+
+func (s *Store) retrier(ctx context.Context) *retrier {
+	deadline := time.Now().Add(s.RetryBudget)
+	if d, ok := ctx.Deadline(); ok && d.Add(-deadlineMargin).Before(deadline) {
+		deadline = d.Add(-deadlineMargin)
+	}
+	return &retrier{deadline: deadline}
+}
+
+// wait sleeps before the next attempt and reports whether one may be made.
+func (r *retrier) wait(ctx context.Context) bool {
+	r.attempt++
+	ceiling := min(5*time.Millisecond<<min(r.attempt, 6), 250*time.Millisecond)
+	pause := rand.N(ceiling) + time.Millisecond
+	if time.Now().Add(pause).After(r.deadline) {
+		return false
+	}
+	t := time.NewTimer(pause)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
