@@ -1,0 +1,113 @@
+// Command localapi serves the whole API on one local port, as `make run`
+// does: every route of pkg/api's route table, through the same handlers the
+// Lambda functions run.
+//
+// It uses the DynamoDB engine at AWS_ENDPOINT_URL_DYNAMODB or, when that is
+// not set, starts moto's server (serialized; see pkg/motoserver). It creates
+// table $TABLE_NAME (default examreg) from template.yaml if missing and then
+// loads the demo data. Tokens are HS256 JWTs signed with $LOCAL_JWT_SECRET;
+// it prints one for the demo tenant. It reads the environment the Lambda
+// functions read (TABLE_NAME, MAX_PROCESSES_PER_TENANT, TENANT_CLAIM) and
+// listens on 127.0.0.1:$PORT (default 3000). Ctrl-C stops everything it
+// started.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/certhub/examreg/pkg/api"
+	"github.com/certhub/examreg/pkg/bulkload"
+	"github.com/certhub/examreg/pkg/devauth"
+	"github.com/certhub/examreg/pkg/localenv"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "localapi:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	table := envOr("TABLE_NAME", "examreg")
+	os.Setenv("TABLE_NAME", table)
+	addr := net.JoinHostPort("127.0.0.1", envOr("PORT", "3000"))
+	ln, err := net.Listen("tcp", addr) // before anything starts: a busy port fails fast
+	if err != nil {
+		return err
+	}
+
+	engine, err := localenv.Start()
+	if err != nil {
+		return err
+	}
+	defer engine.Close()
+	if engine.Started {
+		fmt.Fprintln(os.Stderr, "started moto's DynamoDB server at", engine.URL)
+	} else {
+		fmt.Fprintln(os.Stderr, "using the DynamoDB engine at", engine.URL)
+	}
+	st, created, err := engine.Table(ctx, table)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(os.Stderr, "created table %s; loading the demo data\n", table)
+		if err := bulkload.LoadDemo(ctx, st, os.Stderr); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(os.Stderr, "table %s exists; the demo data is not reloaded\n", table)
+	}
+
+	cfg, err := api.ConfigFromEnv(ctx, devauth.Verifier{Secret: devauth.SecretFromEnv()})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: api.New(cfg).Handler(), ReadHeaderTimeout: 10 * time.Second}
+	token, err := devauth.Mint(devauth.SecretFromEnv(), "dev-user", cfg.TenantClaim, []string{bulkload.DemoTenant}, 24*time.Hour)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, `
+Exam Reg Processes API on http://%[1]s (tenant %[2]q, token valid 24h):
+
+  export TOKEN=%[3]s
+  curl -s -H "Authorization: Bearer $TOKEN" http://%[1]s/examRegProcesses/%[2]s
+
+Another token: make token TENANT=<id>. Ctrl-C stops the server.
+
+`, addr, bulkload.DemoTenant, token)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(os.Stderr, "stopping")
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}

@@ -1,0 +1,11 @@
+// Command create is the Lambda function of the create operation.
+package main
+
+import (
+	"github.com/certhub/examreg/pkg/api"
+	"github.com/certhub/examreg/pkg/lambdahttp"
+)
+
+func main() {
+	lambdahttp.Start(api.MustFromEnv(lambdahttp.Gateway{}).Handler(api.OpCreate))
+}

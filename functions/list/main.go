@@ -1,0 +1,11 @@
+// Command list is the Lambda function of the list operation.
+package main
+
+import (
+	"github.com/certhub/examreg/pkg/api"
+	"github.com/certhub/examreg/pkg/lambdahttp"
+)
+
+func main() {
+	lambdahttp.Start(api.MustFromEnv(lambdahttp.Gateway{}).Handler(api.OpList))
+}

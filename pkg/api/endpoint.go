@@ -1,0 +1,149 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/certhub/examreg/pkg/examreg"
+	"github.com/certhub/examreg/pkg/store"
+)
+
+// handlerFunc is an operation's own work, after authentication and the
+// tenant check. It returns what to answer, or an error.
+type handlerFunc func(ctx context.Context, c *call) (*response, error)
+
+// call is one request in progress.
+type call struct {
+	r         *http.Request
+	op        Op
+	tenant    string
+	requestID string
+	actor     examreg.Actor
+}
+
+// response is a successful answer: status 200 with a JSON body.
+type response struct {
+	body   any
+	header http.Header
+}
+
+// withETag sets the ETag of a single-record answer.
+func (r *response) withETag(p *examreg.Process) *response {
+	return r.with("ETag", p.ETag())
+}
+
+func (r *response) with(name, value string) *response {
+	if r.header == nil {
+		r.header = http.Header{}
+	}
+	r.header.Set(name, value)
+	return r
+}
+
+// endpoint wraps an operation: it identifies the request, checks the
+// caller's credentials and tenant before anything else is read, runs the
+// operation, writes the answer, and logs one line.
+func (s *Server) endpoint(op Op, h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		ctx, stats := store.WithStats(r.Context())
+		c := &call{r: r, op: op, tenant: r.PathValue("tenantId"), requestID: s.cfg.FrontDoor.RequestID(r)}
+		w.Header().Set("X-Request-Id", c.requestID)
+
+		resp, err := s.run(ctx, c, h)
+		status := http.StatusOK
+		if err != nil {
+			status = statusOf(err)
+			if status == http.StatusTooManyRequests && examreg.ErrorCode(err) == examreg.ETHROTTLED {
+				w.Header().Set("Retry-After", "1")
+			}
+			writeJSON(w, status, errorBodyOf(err, c.requestID))
+		} else {
+			for name, values := range resp.header {
+				w.Header()[name] = values
+			}
+			writeJSON(w, status, resp.body)
+		}
+
+		requests, capacity := stats.Snapshot()
+		attrs := []slog.Attr{
+			slog.String("request_id", c.requestID),
+			slog.String("operation", string(op)),
+			slog.String("tenant", c.tenant),
+			slog.Int("status", status),
+			slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.Int("ddb_requests", requests),
+			slog.Float64("ddb_capacity", capacity),
+		}
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+			attrs = append(attrs, slog.String("error", err.Error()))
+		}
+		s.log.LogAttrs(ctx, level, "request", attrs...)
+	})
+}
+
+// run authenticates the call and runs the operation; a panic becomes a
+// plain internal error (the log gets its value, the client nothing).
+func (s *Server) run(ctx context.Context, c *call, h handlerFunc) (resp *response, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			resp, err = nil, &examreg.Error{Code: examreg.EINTERNAL, Message: "internal error", Cause: fmt.Errorf("panic: %v", p)}
+		}
+	}()
+	if err := s.authorize(c); err != nil {
+		return nil, err
+	}
+	return h(ctx, c)
+}
+
+// authorize turns the verified claims into the caller's identity: 401
+// without a token or a subject, 403 when the path's tenant is not among the
+// token's tenants.
+func (s *Server) authorize(c *call) error {
+	claims, err := s.cfg.FrontDoor.Claims(c.r)
+	if err != nil {
+		return &examreg.Error{Code: examreg.EUNAUTHORIZED, Message: "Unauthorized", Cause: err}
+	}
+	sub, _ := claims["sub"].(string)
+	if sub == "" {
+		return examreg.Errorf(examreg.EUNAUTHORIZED, "Unauthorized: the token has no subject")
+	}
+	if !grants(claims[s.cfg.TenantClaim], c.tenant) {
+		return examreg.Errorf(examreg.EFORBIDDEN, "Forbidden: the token does not grant access to this tenant")
+	}
+	tenant := &params{}
+	if tenant.pathID("tenantId", c.tenant); tenant.err() != nil {
+		return tenant.err()
+	}
+	host, _, err := net.SplitHostPort(c.r.RemoteAddr)
+	if err != nil {
+		host = c.r.RemoteAddr // API Gateway's source IP comes without a port
+	}
+	c.actor = examreg.Actor{
+		UserID:    sub,
+		TenantID:  c.tenant,
+		RequestID: c.requestID,
+		SourceIP:  host,
+		UserAgent: c.r.UserAgent(),
+		Operation: string(c.op),
+		Now:       s.now(),
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"message":"internal error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
+}

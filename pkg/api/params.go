@@ -1,0 +1,148 @@
+package api
+
+import (
+	"errors"
+	"io"
+	"maps"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/certhub/examreg/pkg/examreg"
+	"github.com/certhub/examreg/pkg/store"
+)
+
+// MaxBodyBytes bounds a request body (a batch of 100 patches fits).
+const MaxBodyBytes = 1 << 20
+
+// params are a request's query parameters, with the problems found in them
+// collected so that a client hears of all of them at once.
+type params struct {
+	url.Values
+	problems []examreg.FieldError
+}
+
+// parseQuery parses the query string. A parameter this operation does not
+// take, or one given twice, is a problem: a misspelt parameter silently
+// ignored would answer something other than what the client asked for.
+func parseQuery(r *http.Request, allowed ...string) *params {
+	values, err := url.ParseQuery(r.URL.RawQuery)
+	p := &params{Values: values}
+	if err != nil {
+		p.problem("", "the query string is malformed")
+		return p
+	}
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		switch {
+		case !slices.Contains(allowed, name):
+			p.problem(name, "is not a parameter of this operation")
+		case len(values[name]) > 1:
+			p.problem(name, "is given more than once")
+		}
+	}
+	return p
+}
+
+func (p *params) problem(field, message string) {
+	p.problems = append(p.problems, examreg.FieldError{Field: field, Message: message})
+}
+
+// pathID checks an id taken from the path (ids become parts of keys).
+func (p *params) pathID(name, value string) {
+	if !examreg.ValidID(value) {
+		p.problem(name, `in the path must match ^[\w|-]+$`)
+	}
+}
+
+// err reports every problem found.
+func (p *params) err() error {
+	if p.problems == nil {
+		return nil
+	}
+	return examreg.Invalid("invalid query parameters", p.problems...)
+}
+
+// readOptions parses `fields` and `consistentRead`.
+func (p *params) readOptions() store.ReadOptions {
+	var opt store.ReadOptions
+	if p.Has("fields") {
+		paths, err := examreg.ParseFields(p.Get("fields"))
+		var e *examreg.Error
+		if errors.As(err, &e) {
+			p.problems = append(p.problems, e.Fields...)
+		}
+		opt.Fields = paths
+	}
+	switch v := p.Get("consistentRead"); v {
+	case "", "false":
+	case "true":
+		opt.Consistent = true
+	default:
+		p.problem("consistentRead", "must be true or false")
+	}
+	return opt
+}
+
+// readBody reads a JSON body of at most MaxBodyBytes. A Content-Type, when
+// sent, must be one of mediaTypes.
+func readBody(r *http.Request, mediaTypes ...string) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || !slices.Contains(mediaTypes, mt) {
+			return nil, examreg.Errorf(eMediaType, "Content-Type %q is not accepted: send %s", ct, strings.Join(mediaTypes, " or "))
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, examreg.Errorf(examreg.ETOOLARGE, "the request body is larger than %d bytes", MaxBodyBytes)
+	case err != nil:
+		return nil, examreg.Invalid("the request body could not be read")
+	}
+	return body, nil
+}
+
+// ifMatch is a parsed If-Match header: absent, "*", or a list of versions.
+type ifMatch struct {
+	present  bool
+	any      bool
+	versions []int64
+}
+
+// parseIfMatch reads If-Match. Entity tags are the quoted sys_version;
+// weak tags never match (RFC 9110 compares If-Match strongly), and tags that
+// are not versions simply match nothing.
+func parseIfMatch(r *http.Request) ifMatch {
+	values := r.Header.Values("If-Match")
+	if len(values) == 0 {
+		return ifMatch{}
+	}
+	m := ifMatch{present: true}
+	for _, v := range values {
+		for _, tag := range strings.Split(v, ",") {
+			tag = strings.TrimSpace(tag)
+			if tag == "*" {
+				m.any = true
+				continue
+			}
+			if unq, err := strconv.Unquote(tag); err == nil && strings.HasPrefix(tag, `"`) {
+				if n, err := strconv.ParseInt(unq, 10, 64); err == nil {
+					m.versions = append(m.versions, n)
+				}
+			}
+		}
+	}
+	return m
+}
+
+// check returns examreg.ErrIfMatch unless the header allows this record.
+func (m ifMatch) check(p *examreg.Process) error {
+	if !m.present || m.any || slices.Contains(m.versions, p.SysVersion) {
+		return nil
+	}
+	return examreg.ErrIfMatch
+}

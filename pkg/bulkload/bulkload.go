@@ -1,0 +1,272 @@
+// Package bulkload loads exams, exam registrations and exam reg processes
+// from JSON Lines files into the table. It is how local runs and tests get
+// their reference data, and the operator's tool for what the API does not
+// allow (such as clearing sys_locked).
+//
+// A file is checked whole before anything is written: a bad record stops the
+// load with an error naming its file and line, and nothing of that file is
+// stored.
+package bulkload
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/certhub/examreg/pkg/examreg"
+	"github.com/certhub/examreg/pkg/store"
+)
+
+// Kinds of record; a file holds one kind.
+const (
+	Exams         = "exams"
+	Registrations = "registrations"
+	Processes     = "processes"
+)
+
+// maxReported bounds how many bad lines one error lists.
+const maxReported = 20
+
+// Loader writes one tenant's records.
+type Loader struct {
+	Store  *store.Store
+	Tenant string
+	// Progress, when set, receives a line as the load advances.
+	Progress io.Writer
+	// LoadID identifies this load in the sys_bulk_load_* fields; New sets a
+	// fresh one.
+	LoadID string
+	Now    func() time.Time
+}
+
+// New returns a Loader for tenant.
+func New(st *store.Store, tenant string, progress io.Writer) *Loader {
+	return &Loader{Store: st, Tenant: tenant, Progress: progress, LoadID: uuid.NewString(), Now: time.Now}
+}
+
+// Load checks every line of a JSON Lines file of the given kind (blank lines
+// are skipped), then writes them all. For processes it then sets the
+// tenant's process counter to the number of processes stored. It returns
+// how many records it wrote.
+func (l *Loader) Load(ctx context.Context, kind, name string, r io.Reader) (int, error) {
+	if !examreg.ValidID(l.Tenant) {
+		return 0, fmt.Errorf("bulkload: tenant %q is not a valid id", l.Tenant)
+	}
+	items, err := l.parse(kind, name, r)
+	if err != nil {
+		return 0, err
+	}
+	step := max(25, len(items)/10)
+	err = l.Store.PutItems(ctx, items, func(written int) {
+		if written%step < 25 || written == len(items) {
+			l.say("%s: %d/%d %s written", name, written, len(items), kind)
+		}
+	})
+	if err != nil {
+		return 0, fmt.Errorf("bulkload: %s: %w", name, err)
+	}
+	if kind == Processes {
+		n, err := l.Store.RecountProcesses(ctx, l.Tenant)
+		if err != nil {
+			return 0, fmt.Errorf("bulkload: recount processes: %w", err)
+		}
+		l.say("tenant %s now has %d exam reg processes", l.Tenant, n)
+	}
+	return len(items), nil
+}
+
+func (l *Loader) say(format string, args ...any) {
+	if l.Progress != nil {
+		fmt.Fprintf(l.Progress, format+"\n", args...)
+	}
+}
+
+// parse turns every line into an item, or lists the bad lines.
+func (l *Loader) parse(kind, name string, r io.Reader) ([]store.Item, error) {
+	record := l.recordParser(kind, name)
+	if record == nil {
+		return nil, fmt.Errorf("bulkload: unknown kind %q (want %s, %s or %s)", kind, Exams, Registrations, Processes)
+	}
+	var (
+		items []store.Item
+		bad   []string
+		ids   = map[string]int{}
+	)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 2*examreg.MaxRecordBytes)
+	for lineNo := 1; sc.Scan(); lineNo++ {
+		line := bytes.TrimSpace(sc.Bytes())
+		if len(line) == 0 {
+			continue
+		}
+		id, item, err := record(line, lineNo)
+		if err == nil && ids[id] != 0 {
+			err = fmt.Errorf("id %s was already given on line %d", id, ids[id])
+		}
+		if err != nil {
+			bad = append(bad, fmt.Sprintf("%s:%d: %s", name, lineNo, describe(err)))
+			if len(bad) == maxReported {
+				bad = append(bad, "(stopped after 20 bad lines)")
+				break
+			}
+			continue
+		}
+		ids[id] = lineNo
+		items = append(items, item)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("bulkload: %s: %w", name, err)
+	}
+	if bad != nil {
+		return nil, fmt.Errorf("bulkload: %d bad records, nothing written:\n%s", len(bad), strings.Join(bad, "\n"))
+	}
+	return items, nil
+}
+
+// describe renders an error with every field problem.
+func describe(err error) string {
+	e, ok := err.(*examreg.Error)
+	if !ok || len(e.Fields) == 0 {
+		return err.Error()
+	}
+	parts := make([]string, len(e.Fields))
+	for i, f := range e.Fields {
+		parts[i] = strings.TrimSpace(f.Field + " " + f.Message)
+	}
+	return strings.Join(parts, "; ")
+}
+
+type recordParser func(line []byte, lineNo int) (id string, item store.Item, err error)
+
+func (l *Loader) recordParser(kind, name string) recordParser {
+	switch kind {
+	case Exams:
+		return func(line []byte, _ int) (string, store.Item, error) {
+			var e examreg.Exam
+			if err := examreg.DecodeJSON(line, &e); err != nil {
+				return "", nil, err
+			}
+			if err := requireIDs(map[string]string{"id": e.ID}); err != nil {
+				return "", nil, err
+			}
+			if e.Name == "" {
+				return "", nil, examreg.Invalid("", examreg.FieldError{Field: "name", Message: "is required"})
+			}
+			item, err := store.ExamItem(l.Tenant, &e)
+			return e.ID, item, err
+		}
+	case Registrations:
+		return func(line []byte, _ int) (string, store.Item, error) {
+			var reg examreg.Registration
+			if err := examreg.DecodeJSON(line, &reg); err != nil {
+				return "", nil, err
+			}
+			ids := map[string]string{"id": reg.ID, "student_id": reg.StudentID, "exam_id": reg.ExamID}
+			if reg.ProcessID != nil {
+				ids["process_id"] = *reg.ProcessID
+			}
+			if err := requireIDs(ids); err != nil {
+				return "", nil, err
+			}
+			at, err := time.Parse(time.RFC3339Nano, reg.Date)
+			if err != nil {
+				return "", nil, examreg.Invalid("", examreg.FieldError{Field: "date", Message: "must be an RFC 3339 date-time"})
+			}
+			// One format for every date, so that the sort key orders them.
+			reg.Date = examreg.Timestamp(at)
+			switch reg.Status {
+			case examreg.StatusCancelled, examreg.StatusDraft, examreg.StatusFailed, examreg.StatusNoShow, examreg.StatusPassed, examreg.StatusRegistered:
+			default:
+				return "", nil, examreg.Invalid("", examreg.FieldError{Field: "status", Message: "must be one of cancelled, draft, failed, no show, passed, registered"})
+			}
+			item, err := store.RegistrationItem(l.Tenant, &reg)
+			return reg.ID, item, err
+		}
+	case Processes:
+		return func(line []byte, lineNo int) (string, store.Item, error) {
+			var p examreg.Process
+			if err := examreg.DecodeJSON(line, &p); err != nil {
+				return "", nil, err
+			}
+			if err := requireIDs(map[string]string{"id": p.ID}); err != nil {
+				return "", nil, err
+			}
+			if err := p.Validate(); err != nil {
+				return "", nil, err
+			}
+			l.stamp(&p, name, lineNo)
+			item, err := store.ProcessItem(l.Tenant, &p)
+			return p.ID, item, err
+		}
+	}
+	return nil
+}
+
+// stamp sets the bulk-load fields and fills the system fields a loaded
+// record lacks.
+func (l *Loader) stamp(p *examreg.Process, name string, lineNo int) {
+	now := examreg.Timestamp(l.Now())
+	p.SysBulkLoadPK = ptr(l.Tenant + "#" + l.LoadID)
+	p.SysBulkLoadID = ptr(l.LoadID)
+	p.SysBulkLoadAt = ptr(now)
+	p.SysBulkLoadRecordNo = ptr(float64(lineNo))
+	p.SysBulkLoadSourceFile = ptr(name)
+	if p.SysVersion == 0 {
+		p.SysVersion = 1
+	}
+	for field, value := range map[*string]string{
+		&p.SysCreatedAt: now, &p.SysLastModifiedAt: now, &p.SysCreatedByID: "bulk-loader", &p.SysLastModifiedByID: "bulk-loader",
+	} {
+		if *field == "" {
+			*field = value
+		}
+	}
+}
+
+func requireIDs(ids map[string]string) error {
+	var fields []examreg.FieldError
+	for field, id := range ids {
+		if !examreg.ValidID(id) {
+			fields = append(fields, examreg.FieldError{Field: field, Message: `is required and must match ^[\w|-]+$`})
+		}
+	}
+	if fields != nil {
+		slices.SortFunc(fields, func(a, b examreg.FieldError) int { return strings.Compare(a.Field, b.Field) })
+		return examreg.Invalid("", fields...)
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+//go:embed demo/*.jsonl
+var demo embed.FS
+
+// DemoTenant is the tenant of the demo data.
+const DemoTenant = "demo"
+
+// LoadDemo loads the demo data (exams, processes and registrations of
+// tenant "demo") that local runs and the README's examples use.
+func LoadDemo(ctx context.Context, st *store.Store, progress io.Writer) error {
+	l := New(st, DemoTenant, progress)
+	for _, kind := range []string{Exams, Processes, Registrations} {
+		f, err := demo.Open("demo/" + kind + ".jsonl")
+		if err != nil {
+			return err
+		}
+		_, err = l.Load(ctx, kind, kind+".jsonl", f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
