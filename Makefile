@@ -1,0 +1,76 @@
+# Exam Reg Processes service. `make run` and `make test` do all set-up on a
+# fresh machine that has Go, Python with moto, and cfn-lint.
+
+SHELL := /bin/bash
+GO ?= go
+PYTHON ?= python3
+export MOTO_PYTHON ?= $(PYTHON)
+TABLE_NAME ?= examreg
+PORT ?= 3000
+TENANT ?= demo
+SUB ?= dev-user
+export TABLE_NAME PORT
+
+FUNCTIONS := create list get update patch delete eligible batch
+# Lambda build flags: no RPC mode (provided.al2023 talks the Runtime API),
+# reproducible and small binaries.
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w -buildid="
+LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+RIE := $(CURDIR)/bin/aws-lambda-rie
+export AWS_LAMBDA_RIE := $(RIE)
+
+.PHONY: help run token test unit vet lint build clean check-moto check-cfn-lint
+
+help:
+	@echo "make run                  the API on http://127.0.0.1:$(PORT) (moto started for you, demo data, dev token)"
+	@echo "make token TENANT=<id>    a dev token for the local server [SUB=<user>]"
+	@echo "make test                 vet, unit, integration (moto), Lambda emulator and template tests"
+	@echo "make build                arm64 bootstrap of every function in bin/lambda/<op>/"
+	@echo "make bench | fuzz | soak  measurements and long runs"
+
+run: check-moto
+	$(GO) run ./cmd/localapi
+
+token:
+	@$(GO) run ./cmd/devtoken -tenant "$(TENANT)" -sub "$(SUB)"
+
+test: check-moto check-cfn-lint vet $(RIE)
+	$(GO) test -count=1 ./...
+	cfn-lint template.yaml
+
+# Fast tests only: no DynamoDB engine, no emulator.
+unit:
+	$(GO) test -short ./...
+
+vet:
+	@test -z "$$(gofmt -l .)" || { echo "not gofmt-clean:"; gofmt -l .; exit 1; }
+	$(GO) vet ./...
+	$(GO) mod tidy -diff
+
+build: $(addprefix bin/lambda/,$(addsuffix /bootstrap,$(FUNCTIONS)))
+
+bin/lambda/%/bootstrap: FORCE
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $@ ./functions/$*
+
+# `sam build` (BuildMethod: makefile) runs build-<LogicalId> with ARTIFACTS_DIR
+# set: CreateFunction builds ./functions/create, and so on.
+build-%Function:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(shell echo '$*' | tr A-Z a-z)
+
+# The AWS Lambda Runtime Interface Emulator, for the end-to-end tests.
+$(RIE):
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+
+check-moto:
+	@$(MOTO_PYTHON) -c 'import moto.moto_server.werkzeug_app, werkzeug' 2>/dev/null || { \
+	  echo "moto's server is not importable by $(MOTO_PYTHON)."; \
+	  echo "Install it with: $(MOTO_PYTHON) -m pip install 'moto[server]'  (or set PYTHON=/path/to/python)"; exit 1; }
+
+check-cfn-lint:
+	@command -v cfn-lint >/dev/null || { echo "cfn-lint is missing. Install it with: $(PYTHON) -m pip install cfn-lint"; exit 1; }
+
+clean:
+	rm -rf bin .aws-sam
+
+FORCE:

@@ -1,0 +1,244 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/certhub/examreg/pkg/api"
+	"github.com/certhub/examreg/pkg/bulkload"
+	"github.com/certhub/examreg/pkg/devauth"
+	"github.com/certhub/examreg/pkg/localenv"
+	"github.com/certhub/examreg/pkg/store"
+)
+
+func TestMain(m *testing.M) { os.Exit(localenv.RunTests(m)) }
+
+var secret = []byte("test-secret")
+
+// env is the API served over real HTTP by the local front door, on a fresh
+// table of a real DynamoDB engine (moto), with every DynamoDB call recorded.
+type env struct {
+	t     *testing.T
+	url   string
+	store *store.Store
+	calls *callLog
+	// token grants tenant "t1" to user "alice".
+	token string
+}
+
+type envOption func(*api.Config)
+
+func withLimit(n int) envOption { return func(c *api.Config) { c.MaxProcessesPerTenant = n } }
+
+func newEnv(t *testing.T, opts ...envOption) *env {
+	t.Helper()
+	calls := &callLog{}
+	st := localenv.NewTable(t, calls.record)
+	cfg := api.Config{
+		Store:                 st,
+		FrontDoor:             devauth.Verifier{Secret: secret},
+		MaxProcessesPerTenant: 100,
+		TenantClaim:           api.DefaultTenantClaim,
+		Logger:                slog.New(slog.NewJSONHandler(io.Discard, nil)),
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	srv := httptest.NewServer(api.New(cfg).Handler())
+	t.Cleanup(srv.Close)
+	e := &env{t: t, url: srv.URL, store: st, calls: calls, token: mint(t, "alice", "t1")}
+	e.load("t1", bulkload.Exams, `{"id":"exam-a","name":"A","is_active":true}`, `{"id":"exam-b","name":"B","is_active":true}`)
+	return e
+}
+
+func mint(t *testing.T, sub string, tenants ...string) string {
+	t.Helper()
+	tok, err := devauth.Mint(secret, sub, api.DefaultTenantClaim, tenants, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// load bulk-loads JSON Lines records of one kind into a tenant.
+func (e *env) load(tenant, kind string, lines ...string) {
+	e.t.Helper()
+	l := bulkload.New(e.store, tenant, nil)
+	if _, err := l.Load(context.Background(), kind, kind+".jsonl", strings.NewReader(strings.Join(lines, "\n"))); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// reply is an answer of the API.
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r reply) json(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("body %s: %v", r.body, err)
+	}
+}
+
+// object decodes a JSON object body.
+func (r reply) object(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	r.json(t, &m)
+	return m
+}
+
+// fields lists the field paths of an error body.
+func (r reply) fields(t *testing.T) []string {
+	t.Helper()
+	var body struct {
+		Message string
+		Errors  []struct{ Field, Message string }
+	}
+	r.json(t, &body)
+	if body.Message == "" {
+		t.Errorf("error body without a message: %s", r.body)
+	}
+	var fields []string
+	for _, f := range body.Errors {
+		fields = append(fields, f.Field)
+	}
+	return fields
+}
+
+// do sends a request with the env's token; header pairs follow the body.
+func (e *env) do(method, path, body string, header ...string) reply {
+	e.t.Helper()
+	return e.doAs(e.token, method, path, body, header...)
+}
+
+func (e *env) doAs(token, method, path, body string, header ...string) reply {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.url+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		e.t.Errorf("%s %s: Content-Type %q, want application/json", method, path, ct)
+	}
+	return reply{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// expect fails the test unless the reply has the status.
+func expect(t *testing.T, r reply, status int) reply {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status %d, want %d; body %s", r.status, status, r.body)
+	}
+	return r
+}
+
+// processBody is a valid create body with the given name and exam ids.
+func processBody(name string, exams ...string) string {
+	if exams == nil {
+		exams = []string{"exam-a"}
+	}
+	ids, _ := json.Marshal(exams)
+	return fmt.Sprintf(`{"name":%q,"type":"register","exam_ids":%s,"is_active":true,
+		"contact_form_options":{"contact_form_id":"cf-1"},
+		"checkout_settings":{"bank_account_id":"bank-1","business_unit_id":"bu-1","extra":{"kept":true}},
+		"confirmation_email":{"subject":"Welcome","body":"You are registered."}}`, name, ids)
+}
+
+// create creates a process in t1 and returns it.
+func (e *env) create(name string, exams ...string) map[string]any {
+	e.t.Helper()
+	return expect(e.t, e.do("POST", "/examRegProcesses/t1", processBody(name, exams...)), 200).object(e.t)
+}
+
+// callLog records the DynamoDB operations a client makes and their inputs.
+type callLog struct {
+	mu    sync.Mutex
+	calls []call
+}
+
+type call struct {
+	op    string
+	input any
+}
+
+func (l *callLog) record(o *dynamodb.Options) {
+	o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("testCallLog",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				l.mu.Lock()
+				l.calls = append(l.calls, call{op: middleware.GetOperationName(ctx), input: in.Parameters})
+				l.mu.Unlock()
+				return next.HandleInitialize(ctx, in)
+			}), middleware.Before)
+	})
+}
+
+// since returns the calls made after mark (a length of the log).
+func (l *callLog) since(mark int) []call {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]call(nil), l.calls[mark:]...)
+}
+
+func (l *callLog) mark() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.calls)
+}
+
+func ops(calls []call) string {
+	var names []string
+	for _, c := range calls {
+		names = append(names, c.op)
+	}
+	return strings.Join(names, ",")
+}
+
+// sortedOps names the operations of calls (and of comma-separated lists), sorted.
+func sortedOps(calls []call, lists ...string) string {
+	var names []string
+	for _, c := range calls {
+		names = append(names, c.op)
+	}
+	for _, l := range lists {
+		names = append(names, strings.Split(l, ",")...)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ",")
+}
