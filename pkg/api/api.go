@@ -52,6 +52,10 @@ type Config struct {
 	Now func() time.Time
 }
 
+// Environment lists the variables ConfigFromEnv reads: what template.yaml
+// must give every function.
+var Environment = []string{"TABLE_NAME", "MAX_PROCESSES_PER_TENANT", "TENANT_CLAIM"}
+
 // ConfigFromEnv reads the configuration every front door shares from the
 // environment: TABLE_NAME (required), MAX_PROCESSES_PER_TENANT (default
 // 1000) and TENANT_CLAIM (default DefaultTenantClaim), and connects the store.

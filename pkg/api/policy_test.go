@@ -1,0 +1,140 @@
+package api_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/certhub/examreg/pkg/samtemplate"
+)
+
+// TestPoliciesAllowExactlyWhatEachFunctionCalls runs every operation through
+// all of its code paths, turns the DynamoDB calls it made into IAM actions on
+// the table or its index, and requires each function's policy in
+// template.yaml to allow exactly those: nothing missing, nothing more.
+func TestPoliciesAllowExactlyWhatEachFunctionCalls(t *testing.T) {
+	e := newEnv(t)
+	id := e.create("Policy")["id"].(string)
+	other := e.create("Other")["id"].(string)
+	used := e.create("Used")["id"].(string)
+	e.load("t1", "registrations", `{"id":"r1","name":"R","student_id":"c1","exam_id":"exam-a","date":"2026-01-02T03:04:05Z","status":"failed","process_id":"`+used+`"}`)
+	patch := `[{"op":"replace","path":"/name","value":"P2"}]`
+	scenarios := map[string][]struct{ method, path, body string }{
+		"create": {{"POST", "/examRegProcesses/t1", processBody("C")}, {"POST", "/examRegProcesses/t1", processBody("C", "exam-zz")}},
+		"list":   {{"GET", "/examRegProcesses/t1?limit=1", ""}, {"GET", "/examRegProcesses/t1?fields=name&consistentRead=true", ""}},
+		"get":    {{"GET", "/examRegProcesses/t1/" + id, ""}, {"GET", "/examRegProcesses/t1/missing", ""}},
+		"update": {{"PUT", "/examRegProcesses/t1/" + id, processBody("U")}, {"PUT", "/examRegProcesses/t1/" + id, processBody("U", "exam-zz")}},
+		"patch":  {{"PATCH", "/examRegProcesses/t1/" + id, patch}},
+		"delete": {{"DELETE", "/examRegProcesses/t1/" + used, ""}, {"DELETE", "/examRegProcesses/t1/" + other, ""}},
+		"eligible": {{"GET", "/examRegProcesses/t1/eligible/c1/exam-a", ""}},
+		"batch": {{"POST", "/examRegProcesses/t1/batch", fmt.Sprintf(`{"operations":[{"operation":"patch","id":%q,"patch_directives":%s},{"operation":"delete","id":%q},{"operation":"delete","id":%q}]}`,
+			id, patch, used, id)}},
+	}
+	tpl, err := samtemplate.LoadDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// In this order: the deletes come last.
+	for _, op := range []string{"create", "list", "get", "update", "patch", "eligible", "delete", "batch"} {
+		requests := scenarios[op]
+		mark := e.calls.mark()
+		for _, r := range requests {
+			e.do(r.method, r.path, r.body)
+		}
+		used := permissions(e.calls.since(mark))
+		fn, ok := tpl.Resources[strings.ToUpper(op[:1])+op[1:]+"Function"]
+		if !ok {
+			t.Errorf("%s: no function in the template", op)
+			continue
+		}
+		if granted := granted(t, fn.Properties); !slices.Equal(granted, used) {
+			t.Errorf("%s: the policy allows\n  %v\nthe code calls\n  %v", op, granted, used)
+		}
+	}
+}
+
+// permissions names the IAM action and resource (table or index) of each
+// DynamoDB call; a transaction needs the action of each of its items.
+func permissions(calls []call) []string {
+	set := map[string]bool{}
+	for _, c := range calls {
+		switch in := c.input.(type) {
+		case *dynamodb.GetItemInput:
+			set["dynamodb:GetItem table"] = true
+		case *dynamodb.QueryInput:
+			if in.IndexName != nil {
+				set["dynamodb:Query index/"+aws.ToString(in.IndexName)] = true
+			} else {
+				set["dynamodb:Query table"] = true
+			}
+		case *dynamodb.TransactWriteItemsInput:
+			for _, item := range in.TransactItems {
+				switch {
+				case item.Put != nil:
+					set["dynamodb:PutItem table"] = true
+				case item.Update != nil:
+					set["dynamodb:UpdateItem table"] = true
+				case item.Delete != nil:
+					set["dynamodb:DeleteItem table"] = true
+				case item.ConditionCheck != nil:
+					set["dynamodb:ConditionCheckItem table"] = true
+				}
+			}
+		default:
+			set[c.op+" (unmapped)"] = true
+		}
+	}
+	return sortedKeys(set)
+}
+
+// granted lists what a function's policy statements allow, in the same form.
+func granted(t *testing.T, properties json.RawMessage) []string {
+	var props struct {
+		Policies []struct {
+			Statement []struct {
+				Effect   string
+				Action   []string
+				Resource any
+			}
+		}
+	}
+	if err := json.Unmarshal(properties, &props); err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]bool{}
+	for _, p := range props.Policies {
+		for _, s := range p.Statement {
+			resource, _ := json.Marshal(s.Resource)
+			var name string
+			switch string(resource) {
+			case `{"Fn::GetAtt":["Table","Arn"]}`:
+				name = "table"
+			case `{"Fn::Sub":"${Table.Arn}/index/gsi1"}`:
+				name = "index/gsi1"
+			default:
+				t.Errorf("a statement on an unexpected resource %s", resource)
+			}
+			for _, a := range s.Action {
+				if s.Effect != "Allow" || strings.Contains(a, "*") {
+					t.Errorf("statement %s %s: only explicit Allow actions", s.Effect, a)
+				}
+				set[a+" "+name] = true
+			}
+		}
+	}
+	return sortedKeys(set)
+}
+
+func sortedKeys(set map[string]bool) []string {
+	var keys []string
+	for k := range set {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
