@@ -107,8 +107,8 @@ func TestBatchOfAHundredOperations(t *testing.T) {
 	} {
 		patch("p23", bad, false, "")
 	}
-	want[len(want)-1] = 409 // the missing exam is a conflict, not a bad request
-	del("p24")              // used by a registration
+	want[len(want)-1] = 409                                     // the missing exam is a conflict, not a bad request
+	del("p24")                                                  // used by a registration
 	for step, name := range []string{"A", "B", "C", "D", "E"} { // p19, strictly in order
 		prev := "Name p19"
 		if step > 0 {

@@ -18,12 +18,12 @@ func eligibleEnv(t *testing.T) *env {
 	}
 	e.load("t1", "processes",
 		process("reg-open", "register", 2, true, false, `["exam-b"]`),            // serves every exam
-		process("reg-restricted-a", "register", 1, true, true, `["exam-a"]`),    // serves exam-a only
-		process("reg-restricted-b", "register", 0, true, true, `["exam-b"]`),    // not exam-a
-		process("reg-inactive", "register", 0, false, false, `["exam-a"]`),      // inactive
-		process("reg-no-active", "register", 0, "null", false, `["exam-a"]`),    // is_active absent
+		process("reg-restricted-a", "register", 1, true, true, `["exam-a"]`),     // serves exam-a only
+		process("reg-restricted-b", "register", 0, true, true, `["exam-b"]`),     // not exam-a
+		process("reg-inactive", "register", 0, false, false, `["exam-a"]`),       // inactive
+		process("reg-no-active", "register", 0, "null", false, `["exam-a"]`),     // is_active absent
 		process("reg-unordered", "register", "null", true, "null", `["exam-c"]`), // no order: last
-		process("reg-same-order", "register", 2, true, false, `["exam-a"]`),     // ties with reg-open: by name
+		process("reg-same-order", "register", 2, true, false, `["exam-a"]`),      // ties with reg-open: by name
 		process("ret-a", "retest", 1, true, true, `["exam-a","exam-b"]`),
 		process("ret-open", "retest", 0, true, false, `["exam-c"]`),
 		process("ret-inactive", "retest", 0, false, false, `["exam-a"]`),
@@ -61,8 +61,8 @@ func TestEligibleForEveryRegistrationStatus(t *testing.T) {
 			r := expect(t, e.do("GET", "/examRegProcesses/t1/eligible/"+tc.contact+"/exam-a", ""), 200)
 			var body struct {
 				Processes []struct {
-					ID      string `json:"id"`
-					Name    string `json:"name"`
+					ID      string   `json:"id"`
+					Name    string   `json:"name"`
 					ExamIDs []string `json:"exam_ids"`
 				} `json:"processes"`
 				LastRegistration *struct {

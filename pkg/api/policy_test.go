@@ -25,12 +25,12 @@ func TestPoliciesAllowExactlyWhatEachFunctionCalls(t *testing.T) {
 	e.load("t1", "registrations", `{"id":"r1","name":"R","student_id":"c1","exam_id":"exam-a","date":"2026-01-02T03:04:05Z","status":"failed","process_id":"`+used+`"}`)
 	patch := `[{"op":"replace","path":"/name","value":"P2"}]`
 	scenarios := map[string][]struct{ method, path, body string }{
-		"create": {{"POST", "/examRegProcesses/t1", processBody("C")}, {"POST", "/examRegProcesses/t1", processBody("C", "exam-zz")}},
-		"list":   {{"GET", "/examRegProcesses/t1?limit=1", ""}, {"GET", "/examRegProcesses/t1?fields=name&consistentRead=true", ""}},
-		"get":    {{"GET", "/examRegProcesses/t1/" + id, ""}, {"GET", "/examRegProcesses/t1/missing", ""}},
-		"update": {{"PUT", "/examRegProcesses/t1/" + id, processBody("U")}, {"PUT", "/examRegProcesses/t1/" + id, processBody("U", "exam-zz")}},
-		"patch":  {{"PATCH", "/examRegProcesses/t1/" + id, patch}},
-		"delete": {{"DELETE", "/examRegProcesses/t1/" + used, ""}, {"DELETE", "/examRegProcesses/t1/" + other, ""}},
+		"create":   {{"POST", "/examRegProcesses/t1", processBody("C")}, {"POST", "/examRegProcesses/t1", processBody("C", "exam-zz")}},
+		"list":     {{"GET", "/examRegProcesses/t1?limit=1", ""}, {"GET", "/examRegProcesses/t1?fields=name&consistentRead=true", ""}},
+		"get":      {{"GET", "/examRegProcesses/t1/" + id, ""}, {"GET", "/examRegProcesses/t1/missing", ""}},
+		"update":   {{"PUT", "/examRegProcesses/t1/" + id, processBody("U")}, {"PUT", "/examRegProcesses/t1/" + id, processBody("U", "exam-zz")}},
+		"patch":    {{"PATCH", "/examRegProcesses/t1/" + id, patch}},
+		"delete":   {{"DELETE", "/examRegProcesses/t1/" + used, ""}, {"DELETE", "/examRegProcesses/t1/" + other, ""}},
 		"eligible": {{"GET", "/examRegProcesses/t1/eligible/c1/exam-a", ""}},
 		"batch": {{"POST", "/examRegProcesses/t1/batch", fmt.Sprintf(`{"operations":[{"operation":"patch","id":%q,"patch_directives":%s},{"operation":"delete","id":%q},{"operation":"delete","id":%q}]}`,
 			id, patch, used, id)}},
