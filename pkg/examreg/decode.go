@@ -26,15 +26,21 @@ func DecodeJSON(data []byte, dst any) error {
 		return err
 	}
 	if fields := decodeFields(raw, dst); len(fields) > 0 {
-		return Invalid("the request body has invalid fields", fields...)
+		return Invalid("invalid fields", fields...)
 	}
 	return nil
 }
 
 // decodeFields decodes one JSON value into dst and returns every problem.
+// A null inside the value is an absent field, but the value itself must be
+// there: a body of null is not the object (or array) expected.
 func decodeFields(raw json.RawMessage, dst any) []FieldError {
+	v := reflect.ValueOf(dst).Elem()
+	if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		return []FieldError{{"", "must be " + jsonKind(v.Type())}}
+	}
 	var fields []FieldError
-	walk(reflect.ValueOf(dst).Elem(), raw, "", &fields)
+	walk(v, raw, "", &fields)
 	return fields
 }
 
@@ -42,20 +48,56 @@ func decodeFields(raw json.RawMessage, dst any) []FieldError {
 // nothing after it.
 func singleValue(data []byte) (json.RawMessage, error) {
 	if !utf8.Valid(data) {
-		return nil, Invalid("the request body is not valid UTF-8")
+		return nil, Invalid("not valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, Invalid("the request body is empty")
+			return nil, Invalid("no JSON value: the body is empty")
 		}
-		return nil, Invalid("the request body is not valid JSON: " + strings.TrimPrefix(err.Error(), "json: "))
+		return nil, Invalid("invalid JSON: " + strings.TrimPrefix(err.Error(), "json: "))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, Invalid("the request body has data after its JSON value")
+		return nil, Invalid("invalid JSON: unexpected data after the JSON value")
+	}
+	if hasLoneSurrogate(raw) {
+		// encoding/json would store U+FFFD in its place: refuse rather
+		// than silently change the client's text.
+		return nil, Invalid("invalid JSON: a \\u escape is an unpaired UTF-16 surrogate")
 	}
 	return raw, nil
+}
+
+// hasLoneSurrogate reports whether valid JSON text escapes half of a UTF-16
+// surrogate pair without the other half. Backslashes only occur in strings,
+// so every escape is found by walking them.
+func hasLoneSurrogate(data []byte) bool {
+	for i := 0; i < len(data); i++ {
+		if data[i] != '\\' {
+			continue
+		}
+		i++ // the escaped character
+		if data[i] != 'u' {
+			continue
+		}
+		r, _ := strconv.ParseUint(string(data[i+1:i+5]), 16, 32)
+		i += 4
+		switch {
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return true
+		case r >= 0xD800 && r <= 0xDBFF:
+			if i+6 >= len(data) || data[i+1] != '\\' || data[i+2] != 'u' {
+				return true
+			}
+			low, _ := strconv.ParseUint(string(data[i+3:i+7]), 16, 32)
+			if low < 0xDC00 || low > 0xDFFF {
+				return true
+			}
+			i += 6
+		}
+	}
+	return false
 }
 
 func walk(v reflect.Value, raw json.RawMessage, path string, errs *[]FieldError) {

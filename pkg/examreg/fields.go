@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -16,7 +17,8 @@ var memberPattern = regexp.MustCompile(`^[\w-]{1,255}$`)
 // top-level field names or dotted paths into object fields
 // ("name,checkout_settings.bank_account_id"). Every name is checked against
 // the schema; arrays cannot be entered. The result always includes "id",
-// has no duplicates, and each path is split into its segments.
+// has no duplicates nor any path inside another one of its paths, and each
+// path is split into its segments.
 func ParseFields(s string) ([][]string, error) {
 	var v validation
 	paths := [][]string{{"id"}}
@@ -31,12 +33,21 @@ func ParseFields(s string) ([][]string, error) {
 		}
 	}
 	if len(paths) > MaxFieldPaths {
-		v.add("fields", "must name at most 64 fields")
+		v.add("fields", "must name at most "+strconv.Itoa(MaxFieldPaths)+" fields")
 	}
 	if err := v.errOf("invalid fields parameter"); err != nil {
 		return nil, err
 	}
-	return paths, nil
+	// DynamoDB refuses a ProjectionExpression whose paths overlap ("Two
+	// document paths overlap"); a path inside another requested one is
+	// returned with it anyway, so it is dropped.
+	kept := make([][]string, 0, len(paths))
+	for _, p := range paths {
+		if !slices.ContainsFunc(paths, func(q []string) bool { return len(q) < len(p) && slices.Equal(q, p[:len(q)]) }) {
+			kept = append(kept, p)
+		}
+	}
+	return kept, nil
 }
 
 // checkFieldPath returns what is wrong with a path, or "".

@@ -35,10 +35,15 @@ func DecodeProcess(body []byte, id string) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeProcess(raw, id)
+}
+
+// decodeProcess is DecodeProcess on one JSON value.
+func decodeProcess(raw []byte, id string) (*Process, error) {
 	var p Process
 	wrongType := decodeFields(raw, &p)
 	if len(wrongType) == 1 && wrongType[0].Field == "" {
-		return nil, Invalid("the request body must be a JSON object", wrongType...)
+		return nil, Invalid("an exam reg process must be a JSON object", wrongType...)
 	}
 	v := p.validate()
 	switch {

@@ -18,13 +18,15 @@ type Patch struct {
 	ops jsonpatch.Patch
 }
 
-// patchOperation is one RFC 6902 operation as a client sends it. Members that
-// RFC 6902 does not define for an operation are ignored, as the RFC requires.
+// patchOperation is one RFC 6902 operation as a client sends it. Members
+// are kept raw: "value" may be any JSON value, null included (a *RawMessage
+// would read null as absent), and a member that RFC 6902 does not define for
+// the operation is ignored whatever its type, as the RFC requires.
 type patchOperation struct {
-	Op    *string          `json:"op"`
-	Path  *string          `json:"path"`
-	From  *string          `json:"from"`
-	Value *json.RawMessage `json:"value"`
+	Op    json.RawMessage `json:"op"`
+	Path  json.RawMessage `json:"path"`
+	From  json.RawMessage `json:"from"`
+	Value json.RawMessage `json:"value"`
 }
 
 // ParsePatch parses and checks an RFC 6902 patch document: an array of
@@ -79,27 +81,42 @@ func parsePatch(raw json.RawMessage, field string) (*Patch, error) {
 	return &Patch{ops: ops}, nil
 }
 
-func (v *validation) patchOperation(at string, op patchOperation) {
-	if op.Op == nil {
-		v.add(at+".op", "is required")
+func (v *validation) patchOperation(at string, o patchOperation) {
+	op, ok := v.stringMember(at+".op", o.Op)
+	if !ok {
 		return
 	}
-	switch *op.Op {
+	switch op {
 	case "add", "replace", "test":
-		if op.Value == nil {
-			v.add(at+".value", "is required for "+*op.Op)
+		if o.Value == nil {
+			v.add(at+".value", "is required for "+op)
 		}
 	case "move", "copy":
-		if v.required(at+".from", op.From != nil) {
-			v.pointer(at+".from", *op.From)
+		if from, ok := v.stringMember(at+".from", o.From); ok {
+			v.pointer(at+".from", from)
 		}
 	case "remove":
 	default:
 		v.add(at+".op", "must be one of add, remove, replace, move, copy, test")
 	}
-	if v.required(at+".path", op.Path != nil) {
-		v.pointer(at+".path", *op.Path)
+	if path, ok := v.stringMember(at+".path", o.Path); ok {
+		v.pointer(at+".path", path)
 	}
+}
+
+// stringMember decodes an operation member that must be a JSON string,
+// reporting it when absent (or null) or of another type.
+func (v *validation) stringMember(field string, raw json.RawMessage) (string, bool) {
+	var s *string
+	switch err := json.Unmarshal(raw, &s); {
+	case raw == nil || err == nil && s == nil:
+		v.add(field, "is required")
+	case err != nil:
+		v.add(field, "must be a string")
+	default:
+		return *s, true
+	}
+	return "", false
 }
 
 // pointer checks a JSON Pointer (RFC 6901) and that it does not reach a
@@ -136,24 +153,18 @@ func ApplyPatch(current *Process, patch *Patch, by Actor) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := jsonpatch.NewApplyOptions()
-	opts.SupportNegativeIndices = false // not RFC 6902
-	opts.AccumulatedCopySizeLimit = MaxRecordBytes
-	patched, err := patch.ops.ApplyWithOptions(doc, opts)
+	patched, err := applyOps(patch.ops, doc)
 	if err != nil {
 		if errors.Is(err, jsonpatch.ErrTestFailed) {
 			return nil, Invalid("a test operation of the patch failed")
 		}
 		return nil, Invalid("the patch cannot be applied: " + err.Error())
 	}
-	var next Process
-	if fields := decodeFields(patched, &next); len(fields) > 0 {
-		return nil, Invalid("the patched exam reg process has invalid fields", fields...)
-	}
-	if err := next.Validate(); err != nil {
+	next, err := decodeProcess(patched, current.ID)
+	if err != nil {
 		return nil, err
 	}
 	next.adoptServerFields(current)
 	next.stamp(by)
-	return &next, nil
+	return next, nil
 }
