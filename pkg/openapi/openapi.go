@@ -1,0 +1,290 @@
+// Package openapi holds the machine-readable description of the Exam Reg
+// Processes API, an OpenAPI 3.1.0 document (openapi.json, embedded), and a
+// contract checker that holds the service's answers to it.
+//
+// The document follows DESIGN.md section 1. Where it has to choose, it
+// describes what the service answers (see the descriptions of `fields`,
+// ETag on get, and X-Request-Id on answers API Gateway gives by itself).
+//
+// # Validation library and OpenAPI 3.1
+//
+// Documents and answers are validated by github.com/getkin/kin-openapi
+// (pinned in go.mod, v0.153.0), which long targeted OpenAPI 3.0 only
+// (upstream issue #230) and now reads OpenAPI 3.1 documents too:
+// (*openapi3.T).Validate checks a 3.1 document by the 3.1 rules, and for a
+// 3.1 document openapi3filter validates values with
+// openapi3.EnableJSONSchema2020(), backed by the JSON Schema 2020-12
+// validator github.com/santhosh-tekuri/jsonschema/v6 (type arrays, const,
+// prefixItems, if/then/else, unevaluated*, dependentSchemas, ...). What that
+// means here:
+//
+//   - A schema that refers to components (#/components/schemas/...) and uses
+//     no 2020-12-only keyword is still validated by kin-openapi's own
+//     validator, not the 2020-12 one; header values and inline schemas go to
+//     the 2020-12 one. Both enforce the keywords this document uses, which
+//     are the ones OpenAPI 3.0 and 3.1 share: type (always a single type),
+//     properties, required, additionalProperties, enum, pattern, minLength,
+//     maxLength, minItems, maxItems, uniqueItems, minimum, maximum, oneOf,
+//     anyOf, not, readOnly and format (date-time). The tests show each of
+//     them enforced.
+//   - No type arrays and no "null" type: no member of this API is ever null,
+//     and `nullable`, which means nothing in 3.1, is not used.
+//   - kin-openapi treats a readOnly property as not required in requests
+//     even inside `not: {required: [...]}`, which then never holds; so the
+//     create body is its own schema without `id` (ExamRegProcessCreate)
+//     rather than "the PUT body, not requiring id".
+//
+// The document is therefore plain OpenAPI 3.1.0 for any 3.1 tool, and every
+// constraint in it is one the pinned kin-openapi enforces.
+package openapi
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+)
+
+//go:embed openapi.json
+var document []byte
+
+// JSON returns the OpenAPI document, for serving at /openapi.json.
+func JSON() []byte { return bytes.Clone(document) }
+
+// Load parses the document, resolves its references and validates it as an
+// OpenAPI document.
+func Load(ctx context.Context) (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	loader.Context = ctx
+	doc, err := loader.LoadFromData(JSON())
+	if err != nil {
+		return nil, fmt.Errorf("openapi: load: %w", err)
+	}
+	if err := doc.Validate(ctx); err != nil {
+		return nil, fmt.Errorf("openapi: invalid document: %w", err)
+	}
+	return doc, nil
+}
+
+// Validator checks requests and answers against the document.
+type Validator struct {
+	doc *openapi3.T
+	// routers holds one router per HTTP method, each knowing only that
+	// method's operations. A router over every path would send
+	// GET /examRegProcesses/t/batch to the batch path (which has no GET) and
+	// call it "method not allowed", where the service, like API Gateway,
+	// picks the most specific route of the request's method: get, id "batch".
+	routers map[string]routers.Router
+	// process is the whole ExamRegProcess, which get and list answer when
+	// the request has no `fields`.
+	process *openapi3.Schema
+	// errorBody is the Error schema, for answers to requests no operation
+	// of the document matches.
+	errorBody *openapi3.Schema
+}
+
+// NewValidator loads and validates the document and prepares its routes.
+// Servers are ignored when matching requests: the checker serves tests that
+// run the API on any host and port.
+func NewValidator() (*Validator, error) {
+	doc, err := Load(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	v := &Validator{doc: doc, routers: map[string]routers.Router{}}
+	for _, name := range []string{"ExamRegProcess", "Error"} {
+		if doc.Components.Schemas[name] == nil || doc.Components.Schemas[name].Value == nil {
+			return nil, fmt.Errorf("openapi: the document has no %s schema", name)
+		}
+	}
+	v.process = doc.Components.Schemas["ExamRegProcess"].Value
+	v.errorBody = doc.Components.Schemas["Error"].Value
+
+	byMethod := map[string]*openapi3.Paths{}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if byMethod[method] == nil {
+				byMethod[method] = openapi3.NewPaths()
+			}
+			only := &openapi3.PathItem{Parameters: item.Parameters}
+			only.SetOperation(method, op)
+			byMethod[method].Set(path, only)
+		}
+	}
+	for method, paths := range byMethod {
+		sub := *doc // shares the resolved components; only Paths and Servers differ
+		sub.Paths = paths
+		sub.Servers = nil
+		r, err := gorillamux.NewRouter(&sub)
+		if err != nil {
+			return nil, fmt.Errorf("openapi: router for %s: %w", method, err)
+		}
+		v.routers[method] = r
+	}
+	return v, nil
+}
+
+// Document returns the loaded document (shared: do not modify it).
+func (v *Validator) Document() *openapi3.T { return v.doc }
+
+// Operation returns the operation a request is for, with its path parameters,
+// or routers.ErrPathNotFound when no operation of the document matches.
+func (v *Validator) Operation(req *http.Request) (*routers.Route, map[string]string, error) {
+	r, ok := v.routers[req.Method]
+	if !ok {
+		return nil, nil, routers.ErrPathNotFound
+	}
+	route, params, err := r.FindRoute(req)
+	if errors.Is(err, routers.ErrMethodNotAllowed) { // cannot happen with one method per router
+		err = routers.ErrPathNotFound
+	}
+	return route, params, err
+}
+
+var (
+	schemaOptions = []openapi3.SchemaValidationOption{openapi3.EnableJSONSchema2020(), openapi3.VisitAsResponse(), openapi3.MultiErrors()}
+	filterOptions = &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true}
+)
+
+// Check validates one answer of the API against the document: its status
+// must be one the operation documents, its headers must match the documented
+// ones (required ones present, values matching their schemas), and its body
+// must match the schema of that status. req is the request as sent and
+// reqBody its body (req.Body is not read). Beyond the schemas, where the
+// document says so in words:
+//
+//   - a get or list without `fields` must answer whole ExamRegProcess objects
+//     (the schema of those operations also allows projections), and a get
+//     without `fields` must carry an ETag;
+//   - an ETag must be the quoted sys_version of the object it comes with.
+//
+// A request that no operation matches must be answered 404 (or 405, as the
+// local server does for a known path with another method) with an Error body.
+//
+// Check does not validate the request: tests send invalid requests on
+// purpose. See CheckRequest.
+func (v *Validator) Check(req *http.Request, reqBody []byte, status int, header http.Header, respBody []byte) error {
+	req = withBody(req, reqBody)
+	route, params, err := v.Operation(req)
+	if errors.Is(err, routers.ErrPathNotFound) {
+		return v.checkUnrouted(req, status, header, respBody)
+	}
+	if err != nil {
+		return fmt.Errorf("openapi: %s %s: %w", req.Method, req.URL.Path, err)
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: filterOptions},
+		Status:                 status,
+		Header:                 header,
+		Options:                filterOptions,
+	}
+	in.SetBodyBytes(respBody)
+	if err := openapi3filter.ValidateResponse(req.Context(), in); err != nil {
+		return fmt.Errorf("openapi: %s %s (%s) answered %d: %w", req.Method, req.URL.Path, route.Operation.OperationID, status, err)
+	}
+	if status != http.StatusOK {
+		return nil
+	}
+	if err := v.checkWhole(req, route, header, respBody); err != nil {
+		return fmt.Errorf("openapi: %s %s (%s) answered %d: %w", req.Method, req.URL.Path, route.Operation.OperationID, status, err)
+	}
+	return nil
+}
+
+// checkWhole applies the two rules of Check that the schemas cannot express.
+func (v *Validator) checkWhole(req *http.Request, route *routers.Route, header http.Header, respBody []byte) error {
+	var body any
+	if err := json.Unmarshal(respBody, &body); err != nil {
+		return err // already rejected by ValidateResponse; kept for safety
+	}
+	obj, single := body.(map[string]any)
+	if etag := header.Get("ETag"); etag != "" && single {
+		if version, ok := obj["sys_version"].(float64); ok && etag != strconv.Quote(strconv.FormatFloat(version, 'f', -1, 64)) {
+			return fmt.Errorf("ETag %s is not the quoted sys_version %v", etag, version)
+		}
+	}
+	takesFields := slices.ContainsFunc(route.Operation.Parameters, func(p *openapi3.ParameterRef) bool {
+		return p.Value != nil && p.Value.In == openapi3.ParameterInQuery && p.Value.Name == "fields"
+	})
+	if !takesFields || req.URL.Query().Has("fields") {
+		return nil
+	}
+	items := []any{body}
+	if list, ok := body.([]any); ok {
+		items = list
+	}
+	for i, item := range items {
+		if err := v.process.VisitJSON(item, schemaOptions...); err != nil {
+			return fmt.Errorf("without fields, item %d is not a whole ExamRegProcess: %w", i, err)
+		}
+	}
+	if single && header.Get("ETag") == "" {
+		return errors.New("without fields, the answer has no ETag")
+	}
+	return nil
+}
+
+// checkUnrouted checks the answer to a request outside the document.
+func (v *Validator) checkUnrouted(req *http.Request, status int, header http.Header, respBody []byte) error {
+	if status != http.StatusNotFound && status != http.StatusMethodNotAllowed {
+		return fmt.Errorf("openapi: %s %s matches no operation of the document but was answered %d, not 404 or 405", req.Method, req.URL.Path, status)
+	}
+	if ct := header.Get("Content-Type"); ct != "application/json" {
+		return fmt.Errorf("openapi: %s %s answered %d with Content-Type %q, not application/json", req.Method, req.URL.Path, status, ct)
+	}
+	var body any
+	if err := json.Unmarshal(respBody, &body); err != nil {
+		return fmt.Errorf("openapi: %s %s answered %d with a body that is not JSON: %w", req.Method, req.URL.Path, status, err)
+	}
+	if err := v.errorBody.VisitJSON(body, schemaOptions...); err != nil {
+		return fmt.Errorf("openapi: %s %s answered %d with a body that is not an Error: %w", req.Method, req.URL.Path, status, err)
+	}
+	return nil
+}
+
+// CheckRequest validates a request against the document: its operation,
+// path, query and header parameters, and its body against the operation's
+// request body schema. Server-managed (readOnly) members in a body pass, as
+// the service ignores them. It is meant for requests a test expects to be
+// valid; the service itself is more lenient in places (it reads a JSON null
+// member as absent, and accepts a body without Content-Type), so a request
+// it accepts may still fail here.
+func (v *Validator) CheckRequest(req *http.Request, body []byte) error {
+	req = withBody(req, body)
+	route, params, err := v.Operation(req)
+	if err != nil {
+		return fmt.Errorf("openapi: %s %s: %w", req.Method, req.URL.Path, err)
+	}
+	in := &openapi3filter.RequestValidationInput{
+		Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{
+			MultiError:                 true,
+			ExcludeReadOnlyValidations: true,
+			SkipSettingDefaults:        true,
+			AuthenticationFunc:         openapi3filter.NoopAuthenticationFunc,
+		},
+	}
+	if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
+		return fmt.Errorf("openapi: %s %s (%s): %w", req.Method, req.URL.Path, route.Operation.OperationID, err)
+	}
+	return nil
+}
+
+// withBody returns a shallow copy of req whose body reads body.
+func withBody(req *http.Request, body []byte) *http.Request {
+	r := req.Clone(req.Context())
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	return r
+}
