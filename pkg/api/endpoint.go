@@ -13,6 +13,9 @@ import (
 	"github.com/certhub/examreg/pkg/store"
 )
 
+// answerMargin is the time kept, before a request's deadline, to answer.
+const answerMargin = 300 * time.Millisecond
+
 // handlerFunc is an operation's own work, after authentication and the
 // tenant check. It returns what to answer, or an error.
 type handlerFunc func(ctx context.Context, c *call) (*response, error)
@@ -52,6 +55,13 @@ func (s *Server) endpoint(op Op, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		ctx, stats := store.WithStats(r.Context())
+		if deadline, ok := ctx.Deadline(); ok {
+			// On Lambda the context ends with the invocation: stop waiting on
+			// DynamoDB early enough to still answer, rather than time out.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, deadline.Add(-answerMargin))
+			defer cancel()
+		}
 		c := &call{r: r, op: op, tenant: r.PathValue("tenantId"), requestID: s.cfg.FrontDoor.RequestID(r)}
 		w.Header().Set("X-Request-Id", c.requestID)
 

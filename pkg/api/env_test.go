@@ -22,12 +22,28 @@ import (
 	"github.com/certhub/examreg/pkg/bulkload"
 	"github.com/certhub/examreg/pkg/devauth"
 	"github.com/certhub/examreg/pkg/localenv"
+	"github.com/certhub/examreg/pkg/openapi"
 	"github.com/certhub/examreg/pkg/store"
 )
 
 func TestMain(m *testing.M) { os.Exit(localenv.RunTests(m)) }
 
 var secret = []byte("test-secret")
+
+var (
+	validatorOnce sync.Once
+	validator     *openapi.Validator
+	validatorErr  error
+)
+
+// contract is the OpenAPI document's checker.
+func contract(t *testing.T) *openapi.Validator {
+	validatorOnce.Do(func() { validator, validatorErr = openapi.NewValidator() })
+	if validatorErr != nil {
+		t.Fatal(validatorErr)
+	}
+	return validator
+}
 
 // env is the API served over real HTTP by the local front door, on a fresh
 // table of a real DynamoDB engine (moto), with every DynamoDB call recorded.
@@ -40,25 +56,55 @@ type env struct {
 	token string
 }
 
-type envOption func(*api.Config)
+// envConfig is what options can change.
+type envConfig struct {
+	api.Config
+	client  []func(*dynamodb.Options)
+	handler func(http.Handler) http.Handler
+}
 
-func withLimit(n int) envOption { return func(c *api.Config) { c.MaxProcessesPerTenant = n } }
+type envOption func(*envConfig)
+
+func withLimit(n int) envOption { return func(c *envConfig) { c.MaxProcessesPerTenant = n } }
+
+// withEndpoint sends the service's DynamoDB requests to url (a fault proxy).
+func withEndpoint(url string) envOption {
+	return func(c *envConfig) {
+		c.client = append(c.client, func(o *dynamodb.Options) { o.BaseEndpoint = &url })
+	}
+}
+
+// withDeadline gives every request a deadline, as Lambda does.
+func withDeadline(d time.Duration) envOption {
+	return func(c *envConfig) {
+		c.handler = func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				ctx, cancel := context.WithTimeout(r.Context(), d)
+				defer cancel()
+				h.ServeHTTP(w, r.WithContext(ctx))
+			})
+		}
+	}
+}
+
+// withLogger sends the request log to logger.
+func withLogger(logger *slog.Logger) envOption { return func(c *envConfig) { c.Logger = logger } }
 
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	calls := &callLog{}
-	st := localenv.NewTable(t, calls.record)
-	cfg := api.Config{
-		Store:                 st,
+	cfg := envConfig{Config: api.Config{
 		FrontDoor:             devauth.Verifier{Secret: secret},
 		MaxProcessesPerTenant: 100,
 		TenantClaim:           api.DefaultTenantClaim,
 		Logger:                slog.New(slog.NewJSONHandler(io.Discard, nil)),
-	}
+	}, handler: func(h http.Handler) http.Handler { return h }}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	srv := httptest.NewServer(api.New(cfg).Handler())
+	st := localenv.NewTable(t, append([]func(*dynamodb.Options){calls.record}, cfg.client...)...)
+	cfg.Store = st
+	srv := httptest.NewServer(cfg.handler(api.New(cfg.Config).Handler()))
 	t.Cleanup(srv.Close)
 	e := &env{t: t, url: srv.URL, store: st, calls: calls, token: mint(t, "alice", "t1")}
 	e.load("t1", bulkload.Exams, `{"id":"exam-a","name":"A","is_active":true}`, `{"id":"exam-b","name":"B","is_active":true}`)
@@ -155,6 +201,11 @@ func (e *env) doAs(token, method, path, body string, header ...string) reply {
 	}
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 		e.t.Errorf("%s %s: Content-Type %q, want application/json", method, path, ct)
+	}
+	// The contract test: every answer the suite receives must be one the
+	// OpenAPI document describes.
+	if err := contract(e.t).Check(req, []byte(body), resp.StatusCode, resp.Header, b); err != nil {
+		e.t.Errorf("%s %s answered %d, which the OpenAPI document does not allow: %v\n%.500s", method, path, resp.StatusCode, err, b)
 	}
 	return reply{status: resp.StatusCode, header: resp.Header, body: b}
 }

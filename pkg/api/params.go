@@ -76,9 +76,9 @@ func (p *params) readOptions() store.ReadOptions {
 		}
 		opt.Fields = paths
 	}
-	switch v := p.Get("consistentRead"); v {
-	case "", "false":
-	case "true":
+	switch {
+	case !p.Has("consistentRead"), p.Get("consistentRead") == "false":
+	case p.Get("consistentRead") == "true":
 		opt.Consistent = true
 	default:
 		p.problem("consistentRead", "must be true or false")

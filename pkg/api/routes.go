@@ -56,16 +56,20 @@ func (s *Server) Handler(ops ...Op) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := mux.Handler(r)
-		if pattern != "" {
+		// A path with an empty segment names no resource (wildcards would
+		// match the empty string).
+		if pattern != "" && !strings.Contains(r.URL.Path, "//") && !strings.HasSuffix(r.URL.Path, "/") {
 			mux.ServeHTTP(w, r) // sets the path values
 			return
 		}
 		// ServeMux's own 404 and 405 answers are plain text; keep their
 		// status (and Allow header) and answer in JSON.
 		probe := &statusRecorder{header: http.Header{}}
-		h.ServeHTTP(probe, r)
+		if pattern == "" {
+			h.ServeHTTP(probe, r)
+		}
 		err := &examreg.Error{Code: examreg.ENOTFOUND, Message: "Not Found"}
-		if probe.status == http.StatusMethodNotAllowed {
+		if pattern == "" && probe.status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", strings.Join(probe.header.Values("Allow"), ", "))
 			err = &examreg.Error{Code: eMethod, Message: "Method Not Allowed"}
 		}

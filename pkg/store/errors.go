@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/certhub/examreg/pkg/examreg"
 )
@@ -45,7 +46,8 @@ func translate(err error) error {
 		case "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded":
 			return wrap(examreg.ETHROTTLED, "too many requests; retry later")
 		}
-		if apiErr.ErrorFault() == smithy.FaultServer {
+		var resp *smithyhttp.ResponseError
+		if apiErr.ErrorFault() == smithy.FaultServer || (errors.As(err, &resp) && resp.HTTPStatusCode() >= 500) {
 			return wrap(examreg.EUNAVAILABLE, "the database is unavailable; retry later")
 		}
 		return wrap(examreg.EINTERNAL, "internal error")

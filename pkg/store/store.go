@@ -20,15 +20,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/certhub/examreg/pkg/examreg"
 )
@@ -37,6 +40,9 @@ import (
 // with another write of the same record (or, on DynamoDB, a transaction
 // conflict on the tenant counter) before it gives up with examreg.ErrBusy.
 const DefaultRetryBudget = 8 * time.Second
+
+// AttemptTimeout bounds one HTTP attempt at DynamoDB.
+const AttemptTimeout = 5 * time.Second
 
 // deadlineMargin is the time a retrying write leaves before its context's
 // deadline (on Lambda, the invocation's), so the answer still gets out.
@@ -62,15 +68,23 @@ func Connect(ctx context.Context, table string, optFns ...func(*dynamodb.Options
 	if table == "" {
 		return nil, errors.New("store: no table name")
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(func() aws.Retryer {
-		// Three attempts with the SDK's backoff: enough to ride out a
-		// dropped connection or a short throttle, short enough to stay
-		// inside a Lambda invocation.
-		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 3 })
-	}))
+	cfg, err := config.LoadDefaultConfig(ctx,
+		config.WithRetryer(func() aws.Retryer {
+			// Three attempts with the SDK's backoff: enough to ride out a
+			// dropped connection or a short throttle, short enough to stay
+			// inside a Lambda invocation.
+			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 3 })
+		}),
+		// An engine that stops answering fails the attempt instead of
+		// holding the request until the Lambda times out.
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(AttemptTimeout)))
 	if err != nil {
 		return nil, fmt.Errorf("store: load AWS config: %w", err)
 	}
+	// The SDK's own warnings go to the structured log, not to bare stderr lines.
+	cfg.Logger = logging.LoggerFunc(func(_ logging.Classification, format string, v ...any) {
+		slog.Warn(fmt.Sprintf(format, v...), "source", "aws-sdk")
+	})
 	db := dynamodb.NewFromConfig(cfg, append([]func(*dynamodb.Options){Instrument}, optFns...)...)
 	return New(db, table), nil
 }
