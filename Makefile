@@ -20,14 +20,20 @@ RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 RIE := $(CURDIR)/bin/aws-lambda-rie
 export AWS_LAMBDA_RIE := $(RIE)
 
-.PHONY: help run token test unit vet lint build clean check-moto check-cfn-lint
+FUZZTIME ?= 60s
+SOAK_DURATION ?= 5m
+FUZZ_TARGETS := pkg/examreg:FuzzDecodeProcess pkg/examreg:FuzzApplyPatch pkg/examreg:FuzzParseFields pkg/store:FuzzDecodePageKey
+
+.PHONY: help run token test unit vet lint build clean check-moto check-cfn-lint fuzz soak
 
 help:
 	@echo "make run                  the API on http://127.0.0.1:$(PORT) (moto started for you, demo data, dev token)"
 	@echo "make token TENANT=<id>    a dev token for the local server [SUB=<user>]"
 	@echo "make test                 vet, unit, integration (moto), Lambda emulator and template tests"
 	@echo "make build                arm64 bootstrap of every function in bin/lambda/<op>/"
-	@echo "make bench | fuzz | soak  measurements and long runs"
+	@echo "make fuzz [FUZZTIME=60s]  every fuzz target"
+	@echo "make soak [SOAK_DURATION=5m]  a long mixed concurrent workload"
+	@echo "make bench                measurements, written to BENCHMARKS.md"
 
 run: check-moto
 	$(GO) run ./cmd/localapi
@@ -47,6 +53,17 @@ vet:
 	@test -z "$$(gofmt -l .)" || { echo "not gofmt-clean:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
+
+# Each fuzz target for FUZZTIME (default 60s), from its seed corpus in testdata/fuzz.
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "== $${t#*:} for $(FUZZTIME)"; \
+	  $(GO) test -run='^$$' -fuzz="^$${t#*:}\$$" -fuzztime=$(FUZZTIME) ./$${t%%:*}; \
+	done
+
+# The mixed concurrent workload for SOAK_DURATION (default 5m) against moto.
+soak: check-moto
+	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -count=1 -run '^TestSoak$$' -timeout 0 -v ./pkg/api
 
 build: $(addprefix bin/lambda/,$(addsuffix /bootstrap,$(FUNCTIONS)))
 

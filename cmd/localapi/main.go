@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -27,6 +28,7 @@ import (
 	"github.com/certhub/examreg/pkg/bulkload"
 	"github.com/certhub/examreg/pkg/devauth"
 	"github.com/certhub/examreg/pkg/localenv"
+	"github.com/certhub/examreg/pkg/openapi"
 )
 
 func main() {
@@ -37,6 +39,7 @@ func main() {
 }
 
 func run() error {
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil))) // one JSON line per request
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	table := envOr("TABLE_NAME", "examreg")
@@ -74,7 +77,14 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: api.New(cfg).Handler(), ReadHeaderTimeout: 10 * time.Second}
+	cfg.Logger = slog.Default()
+	mux := http.NewServeMux()
+	mux.Handle("/", api.New(cfg).Handler())
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(openapi.JSON())
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	token, err := devauth.Mint(devauth.SecretFromEnv(), "dev-user", cfg.TenantClaim, []string{bulkload.DemoTenant}, 24*time.Hour)
 	if err != nil {
 		return err
@@ -85,6 +95,7 @@ Exam Reg Processes API on http://%[1]s (tenant %[2]q, token valid 24h):
   export TOKEN=%[3]s
   curl -s -H "Authorization: Bearer $TOKEN" http://%[1]s/examRegProcesses/%[2]s
 
+The OpenAPI description: http://%[1]s/openapi.json
 Another token: make token TENANT=<id>. Ctrl-C stops the server.
 
 `, addr, bulkload.DemoTenant, token)

@@ -95,11 +95,14 @@ func TenantClaimFromEnv() string {
 // MustFromEnv is ConfigFromEnv and New for a Lambda function's main: a
 // configuration error ends the process with a logged reason.
 func MustFromEnv(door FrontDoor) *Server {
+	// Every line a function writes is JSON, the SDK's warnings included.
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
 	cfg, err := ConfigFromEnv(context.Background(), door)
 	if err != nil {
 		slog.Error("configuration", "error", err.Error())
 		os.Exit(1)
 	}
+	cfg.Logger = slog.Default()
 	return New(cfg)
 }
 

@@ -96,3 +96,60 @@ func TestConcurrentPutsWithOneVersionHaveOneWinner(t *testing.T) {
 		t.Errorf("statuses %v, want one 200 and %d x 409", count, writers-1)
 	}
 }
+
+func TestADeleteRacingPatchesNeverResurrects(t *testing.T) {
+	e := newEnv(t)
+	for round := range 3 {
+		id := e.create(fmt.Sprint("Doomed ", round))["id"].(string)
+		var wg sync.WaitGroup
+		for i := range 15 {
+			wg.Go(func() {
+				r := e.do("PATCH", "/examRegProcesses/t1/"+id, fmt.Sprintf(`[{"op":"add","path":"/checkout_settings/p%d","value":true}]`, i))
+				if r.status != 200 && r.status != 404 {
+					t.Errorf("patch: %d %s", r.status, r.body)
+				}
+			})
+		}
+		wg.Go(func() { expect(t, e.do("DELETE", "/examRegProcesses/t1/"+id, ""), 200) })
+		wg.Wait()
+		expect(t, e.do("GET", "/examRegProcesses/t1/"+id+"?consistentRead=true", ""), 404)
+	}
+	assertCounted(t, e)
+}
+
+func TestABatchRacingSingleWritesLosesNothing(t *testing.T) {
+	e := newEnv(t)
+	var ids []string
+	for i := range 5 {
+		ids = append(ids, e.create(fmt.Sprint("Shared ", i))["id"].(string))
+	}
+	var ops []string
+	for i := range 50 {
+		ops = append(ops, fmt.Sprintf(`{"operation":"patch","id":%q,"patch_directives":[{"op":"add","path":"/checkout_settings/b%d","value":%d}]}`, ids[i%5], i, i))
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		r := expect(t, e.do("POST", "/examRegProcesses/t1/batch", `{"operations":[`+strings.Join(ops, ",")+`]}`), 200)
+		if !strings.Contains(string(r.body), `"success_count":50`) {
+			t.Errorf("batch: %.400s", r.body)
+		}
+	})
+	for i := range 50 {
+		wg.Go(func() {
+			expect(t, e.do("PATCH", "/examRegProcesses/t1/"+ids[i%5], fmt.Sprintf(`[{"op":"add","path":"/checkout_settings/s%d","value":%d}]`, i, i)), 200)
+		})
+	}
+	wg.Wait()
+	for n, id := range ids {
+		p := expect(t, e.do("GET", "/examRegProcesses/t1/"+id+"?consistentRead=true", ""), 200).object(t)
+		cs := p["checkout_settings"].(map[string]any)
+		for i := n; i < 50; i += 5 {
+			if cs[fmt.Sprint("b", i)] != float64(i) || cs[fmt.Sprint("s", i)] != float64(i) {
+				t.Errorf("%s lost change %d: %v", id, i, cs)
+			}
+		}
+		if p["sys_version"] != 21.0 {
+			t.Errorf("%s sys_version %v, want 21", id, p["sys_version"])
+		}
+	}
+}

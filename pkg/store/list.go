@@ -91,7 +91,9 @@ func encodePageKey(id string) string { return base64.RawURLEncoding.EncodeToStri
 // DecodePageKey returns the id a page key stands for, or an EINVALID error.
 func DecodePageKey(k string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(k)
-	if err != nil || !examreg.ValidID(string(b)) {
+	// One spelling per key: the decoder would also take line breaks and
+	// stray low bits.
+	if err != nil || !examreg.ValidID(string(b)) || encodePageKey(string(b)) != k {
 		return "", examreg.Invalid("exclusiveStartKey is not a key this API returned",
 			examreg.FieldError{Field: "exclusiveStartKey", Message: "is not a valid page key"})
 	}
