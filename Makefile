@@ -17,7 +17,7 @@ FUNCTIONS := create list get update patch delete eligible batch
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w -buildid="
 LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
-RIE := $(CURDIR)/bin/aws-lambda-rie
+RIE := $(CURDIR)/bin/rie-$(RIE_VERSION)/aws-lambda-rie
 export AWS_LAMBDA_RIE := $(RIE)
 
 FUZZTIME ?= 60s
@@ -77,7 +77,7 @@ build-%Function:
 
 # The AWS Lambda Runtime Interface Emulator, for the end-to-end tests.
 $(RIE):
-	GOBIN=$(CURDIR)/bin $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+	GOBIN=$(dir $(RIE)) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
 
 check-moto:
 	@$(MOTO_PYTHON) -c 'import moto.moto_server.werkzeug_app, werkzeug' 2>/dev/null || { \

@@ -111,3 +111,13 @@ func TestFieldsAndConsistentReadReachDynamoDB(t *testing.T) {
 		t.Errorf("list query %+v", q)
 	}
 }
+
+func TestAProjectedGetStillCarriesTheETag(t *testing.T) {
+	e := newEnv(t)
+	id := e.create("Tagged")["id"].(string)
+	expect(t, e.do("PATCH", "/examRegProcesses/t1/"+id, `[{"op":"replace","path":"/name","value":"Tagged 2"}]`), 200)
+	r := expect(t, e.do("GET", "/examRegProcesses/t1/"+id+"?fields=name", ""), 200)
+	if string(r.body) != `{"id":"`+id+`","name":"Tagged 2"}` || r.header.Get("ETag") != `"2"` {
+		t.Errorf("ETag %q, body %s", r.header.Get("ETag"), r.body)
+	}
+}

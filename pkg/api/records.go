@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -78,13 +79,19 @@ func (s *Server) get(ctx context.Context, c *call) (*response, error) {
 	if err := q.err(); err != nil {
 		return nil, err
 	}
+	// Every single-object answer carries its ETag, so a projection always
+	// reads sys_version, and returns it only when asked.
+	askedVersion := opt.Fields == nil || slices.ContainsFunc(opt.Fields, func(p []string) bool { return p[0] == "sys_version" })
+	if !askedVersion {
+		opt.Fields = append(opt.Fields, []string{"sys_version"})
+	}
 	p, err := s.cfg.Store.GetProcess(ctx, c.tenant, id, opt)
 	if err != nil {
 		return nil, err
 	}
-	resp := &response{body: p}
-	if p.SysVersion != 0 { // not projected away
-		resp.withETag(p)
+	resp := (&response{body: p}).withETag(p)
+	if !askedVersion {
+		p.SysVersion = 0 // omitted from the body
 	}
 	return resp, nil
 }

@@ -3,8 +3,8 @@
 // contract checker that holds the service's answers to it.
 //
 // The document follows DESIGN.md section 1. Where it has to choose, it
-// describes what the service answers (see the descriptions of `fields`,
-// ETag on get, and X-Request-Id on answers API Gateway gives by itself).
+// describes what the service answers (see the descriptions of `fields`
+// and of X-Request-Id on answers API Gateway gives by itself).
 //
 // # Validation library and OpenAPI 3.1
 //
@@ -165,8 +165,7 @@ var (
 // document says so in words:
 //
 //   - a get or list without `fields` must answer whole ExamRegProcess objects
-//     (the schema of those operations also allows projections), and a get
-//     without `fields` must carry an ETag;
+//     (the schema of those operations also allows projections);
 //   - an ETag must be the quoted sys_version of the object it comes with.
 //
 // A request that no operation matches must be answered 404 (or 405, as the
@@ -228,9 +227,6 @@ func (v *Validator) checkWhole(req *http.Request, route *routers.Route, header h
 		if err := v.process.VisitJSON(item, schemaOptions...); err != nil {
 			return fmt.Errorf("without fields, item %d is not a whole ExamRegProcess: %w", i, err)
 		}
-	}
-	if single && header.Get("ETag") == "" {
-		return errors.New("without fields, the answer has no ETag")
 	}
 	return nil
 }

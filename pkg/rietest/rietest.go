@@ -254,10 +254,14 @@ func start(cfg Config) (*Emulator, error) {
 			return nil, fmt.Errorf("%w (%v); its output:\n%s", errExited, e.cmd.ProcessState, e.Output())
 		default:
 		}
-		// Any HTTP answer (a 404 for /) means it listens.
+		// Any HTTP answer (a 404 for /) means it listens, unless it came from
+		// another program on that port and the emulator has exited since.
 		if resp, err := probe.Get(e.URL + "/"); err == nil {
 			resp.Body.Close()
-			return e, nil
+			if !e.Exited() {
+				return e, nil
+			}
+			continue
 		}
 		if time.Now().After(deadline) {
 			e.Stop()
