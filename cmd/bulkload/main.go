@@ -18,6 +18,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/aws/aws-sdk-go-v2/config"
+
 	"github.com/certhub/examreg/pkg/bulkload"
 	"github.com/certhub/examreg/pkg/store"
 )
@@ -36,7 +38,12 @@ func main() {
 		os.Exit(2)
 	}
 	ctx := context.Background()
-	st, err := store.Connect(ctx, *table)
+	// Profiles and SSO work here: the loader is an operator's tool.
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		fail(err)
+	}
+	st, err := store.FromConfig(cfg, *table)
 	if err != nil {
 		fail(err)
 	}

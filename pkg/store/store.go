@@ -17,17 +17,19 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -61,27 +63,43 @@ func New(db *dynamodb.Client, table string) *Store {
 	return &Store{db: db, table: table, RetryBudget: DefaultRetryBudget}
 }
 
-// Connect loads the AWS configuration from the environment (an endpoint in
-// AWS_ENDPOINT_URL_DYNAMODB points it at a local engine), builds an
-// instrumented DynamoDB client and returns a Store over table.
+// Connect returns a Store over table with a client configured from the
+// environment the Lambda runtime provides: the region in AWS_REGION (or
+// AWS_DEFAULT_REGION), the credentials in AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, and, for a local engine, its
+// endpoint in AWS_ENDPOINT_URL_DYNAMODB. It reads no shared config files or
+// profiles: that would link the SSO and STS clients into every function
+// (about 2.5 MB) for nothing Lambda uses. Tools that need profiles load an
+// aws.Config themselves and call FromConfig.
 func Connect(ctx context.Context, table string, optFns ...func(*dynamodb.Options)) (*Store, error) {
+	region := cmp.Or(os.Getenv("AWS_REGION"), os.Getenv("AWS_DEFAULT_REGION"))
+	if region == "" {
+		return nil, errors.New("store: AWS_REGION is not set")
+	}
+	cfg := aws.Config{Region: region}
+	if key := os.Getenv("AWS_ACCESS_KEY_ID"); key != "" {
+		cfg.Credentials = credentials.NewStaticCredentialsProvider(key, os.Getenv("AWS_SECRET_ACCESS_KEY"), os.Getenv("AWS_SESSION_TOKEN"))
+	}
+	if endpoint := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"); endpoint != "" {
+		cfg.BaseEndpoint = aws.String(endpoint)
+	}
+	return FromConfig(cfg, table, optFns...)
+}
+
+// FromConfig returns a Store over table with a client built from cfg: three
+// attempts per call with the SDK's backoff (enough to ride out a dropped
+// connection or a short throttle, short enough to stay inside a Lambda
+// invocation), AttemptTimeout per attempt (an engine that stops answering
+// fails the attempt instead of holding the request until the Lambda times
+// out), the SDK's warnings in the structured log, and Instrument.
+func FromConfig(cfg aws.Config, table string, optFns ...func(*dynamodb.Options)) (*Store, error) {
 	if table == "" {
 		return nil, errors.New("store: no table name")
 	}
-	cfg, err := config.LoadDefaultConfig(ctx,
-		config.WithRetryer(func() aws.Retryer {
-			// Three attempts with the SDK's backoff: enough to ride out a
-			// dropped connection or a short throttle, short enough to stay
-			// inside a Lambda invocation.
-			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 3 })
-		}),
-		// An engine that stops answering fails the attempt instead of
-		// holding the request until the Lambda times out.
-		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(AttemptTimeout)))
-	if err != nil {
-		return nil, fmt.Errorf("store: load AWS config: %w", err)
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 3 })
 	}
-	// The SDK's own warnings go to the structured log, not to bare stderr lines.
+	cfg.HTTPClient = awshttp.NewBuildableClient().WithTimeout(AttemptTimeout)
 	cfg.Logger = logging.LoggerFunc(func(_ logging.Classification, format string, v ...any) {
 		slog.Warn(fmt.Sprintf(format, v...), "source", "aws-sdk")
 	})
