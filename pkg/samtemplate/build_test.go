@@ -1,0 +1,86 @@
+package samtemplate_test
+
+import (
+	"debug/buildinfo"
+	"debug/elf"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/certhub/examreg/pkg/samtemplate"
+)
+
+// TestSAMBuildTargetsBuildLambdaBinaries checks what `sam build` runs for
+// each function (BuildMethod makefile: `make build-<LogicalId>` with
+// ARTIFACTS_DIR set), and builds one for real: an arm64, static, stripped
+// bootstrap with the Lambda flags, under the size target.
+func TestSAMBuildTargetsBuildLambdaBinaries(t *testing.T) {
+	path, err := samtemplate.Find()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Dir(path)
+	tpl, err := samtemplate.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, r := range tpl.Resources {
+		if r.Type != "AWS::Serverless::Function" {
+			continue
+		}
+		op := strings.ToLower(strings.TrimSuffix(id, "Function"))
+		out, err := exec.Command("make", "-s", "-n", "-C", root, "build-"+id, "ARTIFACTS_DIR=/artifacts").CombinedOutput()
+		want := `GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags "-s -w -buildid=" -o "/artifacts/bootstrap" ./functions/` + op
+		if err != nil || !strings.Contains(string(out), want) {
+			t.Errorf("make build-%s runs\n%s(%v)\nwant\n%s", id, out, err, want)
+		}
+	}
+	if testing.Short() {
+		t.Skip("the real build takes a while")
+	}
+	artifacts := t.TempDir()
+	cmd := exec.Command("make", "-s", "-C", root, "build-GetFunction", "ARTIFACTS_DIR="+artifacts)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make build-GetFunction: %v\n%s", err, out)
+	}
+	bootstrap := filepath.Join(artifacts, "bootstrap")
+	f, err := elf.Open(bootstrap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Machine != elf.EM_AARCH64 {
+		t.Errorf("machine %v, want arm64", f.Machine)
+	}
+	if _, err := f.Symbols(); err == nil {
+		t.Error("the bootstrap has a symbol table: not stripped (-s)")
+	}
+	if f.Section(".debug_info") != nil || f.Section(".zdebug_info") != nil {
+		t.Error("the bootstrap has DWARF: not built with -w")
+	}
+	if id, err := exec.Command("go", "tool", "buildid", bootstrap).Output(); err != nil || strings.TrimSpace(string(id)) != "" {
+		t.Errorf("build id %q (%v), want none (-buildid=)", id, err)
+	}
+	if f.Section(".interp") != nil {
+		t.Error("the bootstrap is dynamically linked")
+	}
+	info, err := buildinfo.ReadFile(bootstrap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	// (-trimpath keeps -ldflags out of the build info: its effects are checked.)
+	for key, want := range map[string]string{"-tags": "lambda.norpc", "-trimpath": "true", "CGO_ENABLED": "0", "GOARCH": "arm64", "GOOS": "linux"} {
+		if settings[key] != want {
+			t.Errorf("built with %s=%q, want %q", key, settings[key], want)
+		}
+	}
+	if st, _ := os.Stat(bootstrap); st.Size() > 10_000_000 {
+		t.Errorf("bootstrap is %d bytes, over the 10 MB target", st.Size())
+	}
+}
