@@ -103,8 +103,17 @@ func MustFromEnv(door FrontDoor) *Server {
 		os.Exit(1)
 	}
 	cfg.Logger = slog.Default()
+	// WARMUP=0 turns the warm-up off, for measuring what it saves.
+	if os.Getenv("WARMUP") != "0" {
+		if err := cfg.Store.Warm(context.Background(), warmUpTimeout); err != nil {
+			slog.Warn("warm-up read failed; the first request will open the connection", "error", err.Error())
+		}
+	}
 	return New(cfg)
 }
+
+// warmUpTimeout bounds the warm-up read at init (Lambda allows 10 s).
+const warmUpTimeout = time.Second
 
 // Server holds the handlers of every operation.
 type Server struct {

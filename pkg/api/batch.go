@@ -80,14 +80,31 @@ func (s *Server) batch(ctx context.Context, c *call) (*response, error) {
 		byID[ops[i].ID] = append(byID[ops[i].ID], i)
 	}
 
+	// The records the batch patches first are read together, in one
+	// consistent BatchGetItem instead of a GetItem each.
+	var toRead []string
+	for _, id := range ids {
+		if first := ops[byID[id][0]]; first.Operation == "patch" && examreg.ValidID(id) {
+			toRead = append(toRead, id)
+		}
+	}
+	read, err := s.cfg.Store.GetProcesses(ctx, c.tenant, toRead)
+	if err != nil {
+		return nil, err
+	}
+
 	slots := make(chan struct{}, batchInFlight)
 	var wg sync.WaitGroup
 	for _, id := range ids {
 		wg.Go(func() {
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			for _, i := range byID[id] {
-				obj, err := s.runBatchOperation(ctx, c, ops[i])
+			for n, i := range byID[id] {
+				var current *examreg.Process
+				if n == 0 { // later operations see the record after the earlier ones
+					current = read[id]
+				}
+				obj, err := s.runBatchOperation(ctx, c, ops[i], current)
 				results[i] = resultOf(ops[i], obj, err)
 			}
 		})
@@ -107,7 +124,7 @@ func (s *Server) batch(ctx context.Context, c *call) (*response, error) {
 
 // runBatchOperation runs one operation through the single-record code path.
 // A panic fails the operation alone, as an internal error.
-func (s *Server) runBatchOperation(ctx context.Context, c *call, op batchOperation) (obj *examreg.Process, err error) {
+func (s *Server) runBatchOperation(ctx context.Context, c *call, op batchOperation, read *examreg.Process) (obj *examreg.Process, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			obj, err = nil, &examreg.Error{Code: examreg.EINTERNAL, Message: "internal error", Cause: fmt.Errorf("panic: %v", p)}
@@ -131,7 +148,7 @@ func (s *Server) runBatchOperation(ctx context.Context, c *call, op batchOperati
 		if err != nil {
 			return nil, err
 		}
-		return s.patchRecord(ctx, c, op.ID, patch, ifMatch{})
+		return s.patchRecord(ctx, c, op.ID, patch, ifMatch{}, read)
 	}
 	return nil, s.deleteRecord(ctx, c, op.ID, ifMatch{})
 }

@@ -1,16 +1,20 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/certhub/examreg/pkg/samtemplate"
+	"github.com/certhub/examreg/pkg/store"
 )
 
 // TestPoliciesAllowExactlyWhatEachFunctionCalls runs every operation through
@@ -22,18 +26,20 @@ func TestPoliciesAllowExactlyWhatEachFunctionCalls(t *testing.T) {
 	id := e.create("Policy")["id"].(string)
 	other := e.create("Other")["id"].(string)
 	used := e.create("Used")["id"].(string)
+	fresh := e.create("Fresh")["id"].(string)
 	e.load("t1", "registrations", `{"id":"r1","name":"R","student_id":"c1","exam_id":"exam-a","date":"2026-01-02T03:04:05Z","status":"failed","process_id":"`+used+`"}`)
 	patch := `[{"op":"replace","path":"/name","value":"P2"}]`
+	addExam := `[{"op":"add","path":"/exam_ids/-","value":"exam-b"}]`
 	scenarios := map[string][]struct{ method, path, body string }{
 		"create":   {{"POST", "/examRegProcesses/t1", processBody("C")}, {"POST", "/examRegProcesses/t1", processBody("C", "exam-zz")}},
 		"list":     {{"GET", "/examRegProcesses/t1?limit=1", ""}, {"GET", "/examRegProcesses/t1?fields=name&consistentRead=true", ""}},
 		"get":      {{"GET", "/examRegProcesses/t1/" + id, ""}, {"GET", "/examRegProcesses/t1/missing", ""}},
-		"update":   {{"PUT", "/examRegProcesses/t1/" + id, processBody("U")}, {"PUT", "/examRegProcesses/t1/" + id, processBody("U", "exam-zz")}},
-		"patch":    {{"PATCH", "/examRegProcesses/t1/" + id, patch}},
+		"update":   {{"PUT", "/examRegProcesses/t1/" + id, processBody("U")}, {"PUT", "/examRegProcesses/t1/" + id, processBody("U", "exam-a", "exam-zz")}},
+		"patch":    {{"PATCH", "/examRegProcesses/t1/" + id, patch}, {"PATCH", "/examRegProcesses/t1/" + id, addExam}},
 		"delete":   {{"DELETE", "/examRegProcesses/t1/" + used, ""}, {"DELETE", "/examRegProcesses/t1/" + other, ""}},
 		"eligible": {{"GET", "/examRegProcesses/t1/eligible/c1/exam-a", ""}},
-		"batch": {{"POST", "/examRegProcesses/t1/batch", fmt.Sprintf(`{"operations":[{"operation":"patch","id":%q,"patch_directives":%s},{"operation":"delete","id":%q},{"operation":"delete","id":%q}]}`,
-			id, patch, used, id)}},
+		"batch": {{"POST", "/examRegProcesses/t1/batch", fmt.Sprintf(`{"operations":[{"operation":"patch","id":%q,"patch_directives":%s},{"operation":"patch","id":%q,"patch_directives":%s},{"operation":"patch","id":%q,"patch_directives":%s},{"operation":"delete","id":%q},{"operation":"delete","id":%q}]}`,
+			id, patch, id, patch, fresh, addExam, used, id)}},
 	}
 	tpl, err := samtemplate.LoadDefault()
 	if err != nil {
@@ -43,6 +49,10 @@ func TestPoliciesAllowExactlyWhatEachFunctionCalls(t *testing.T) {
 	for _, op := range []string{"create", "list", "get", "update", "patch", "eligible", "delete", "batch"} {
 		requests := scenarios[op]
 		mark := e.calls.mark()
+		// Each function also makes the warm-up read at init.
+		if err := e.store.Warm(context.Background(), time.Second); err != nil {
+			t.Fatal(err)
+		}
 		for _, r := range requests {
 			e.do(r.method, r.path, r.body)
 		}
@@ -65,7 +75,15 @@ func permissions(calls []call) []string {
 	for _, c := range calls {
 		switch in := c.input.(type) {
 		case *dynamodb.GetItemInput:
-			set["dynamodb:GetItem table"] = true
+			if pk, ok := in.Key["pk"].(*types.AttributeValueMemberS); ok && pk.Value == store.WarmUpKey {
+				set["dynamodb:GetItem table[WARMUP]"] = true
+			} else {
+				set["dynamodb:GetItem table"] = true
+			}
+		case *dynamodb.BatchGetItemInput:
+			set["dynamodb:BatchGetItem table"] = true
+		case *dynamodb.PutItemInput:
+			set["dynamodb:PutItem table"] = true
 		case *dynamodb.QueryInput:
 			if in.IndexName != nil {
 				set["dynamodb:Query index/"+aws.ToString(in.IndexName)] = true
@@ -97,9 +115,10 @@ func granted(t *testing.T, properties json.RawMessage) []string {
 	var props struct {
 		Policies []struct {
 			Statement []struct {
-				Effect   string
-				Action   []string
-				Resource any
+				Effect    string
+				Action    []string
+				Resource  any
+				Condition json.RawMessage
 			}
 		}
 	}
@@ -119,7 +138,17 @@ func granted(t *testing.T, properties json.RawMessage) []string {
 			default:
 				t.Errorf("a statement on an unexpected resource %s", resource)
 			}
+			switch string(s.Condition) {
+			case "":
+			case `{"ForAllValues:StringEquals":{"dynamodb:LeadingKeys":["WARMUP"]}}`:
+				name += "[WARMUP]"
+			default:
+				t.Errorf("a statement with an unexpected condition %s", s.Condition)
+			}
 			for _, a := range s.Action {
+				if a == "dynamodb:GetItem" && name == "table" {
+					set[a+" table[WARMUP]"] = true // the whole table includes the warm-up key
+				}
 				if s.Effect != "Allow" || strings.Contains(a, "*") {
 					t.Errorf("statement %s %s: only explicit Allow actions", s.Effect, a)
 				}

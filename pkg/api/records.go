@@ -138,7 +138,7 @@ func (s *Server) patch(ctx context.Context, c *call) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	saved, err := s.patchRecord(ctx, c, id, patch, parseIfMatch(c.r))
+	saved, err := s.patchRecord(ctx, c, id, patch, parseIfMatch(c.r), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -146,14 +146,19 @@ func (s *Server) patch(ctx context.Context, c *call) (*response, error) {
 }
 
 // patchRecord applies a parsed patch to a record: the code path of PATCH and
-// of a batch's patch operations.
-func (s *Server) patchRecord(ctx context.Context, c *call, id string, patch *examreg.Patch, cond ifMatch) (*examreg.Process, error) {
-	return s.cfg.Store.UpdateProcess(ctx, c.tenant, id, func(current *examreg.Process) (*examreg.Process, error) {
+// of a batch's patch operations. read, when not nil, is the record as a
+// consistent read just found it (a batch reads its records together).
+func (s *Server) patchRecord(ctx context.Context, c *call, id string, patch *examreg.Patch, cond ifMatch, read *examreg.Process) (*examreg.Process, error) {
+	change := func(current *examreg.Process) (*examreg.Process, error) {
 		if err := cond.check(current); err != nil {
 			return nil, err
 		}
 		return examreg.ApplyPatch(current, patch, c.actor)
-	})
+	}
+	if read != nil {
+		return s.cfg.Store.UpdateRead(ctx, c.tenant, read, change)
+	}
+	return s.cfg.Store.UpdateProcess(ctx, c.tenant, id, change)
 }
 
 // delete: DELETE /examRegProcesses/{tenantId}/{id}; answers the deleted id.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -44,7 +45,7 @@ func (s *Store) CreateProcess(ctx context.Context, tenant string, p *examreg.Pro
 	if err != nil || reasons == nil {
 		return err
 	}
-	if err := missingExams(reasons, 2, p.ExamIDs); err != nil {
+	if err := missingExams(reasons, 2, p.ExamIDs, p.ExamIDs); err != nil {
 		return err
 	}
 	if failed(reasons, 1) {
@@ -66,14 +67,14 @@ func (s *Store) examChecks(tenant string, examIDs []string) []types.TransactWrit
 	return items
 }
 
-// missingExams names each exam whose check (items from index first on)
-// failed, or returns nil.
-func missingExams(reasons []types.CancellationReason, first int, examIDs []string) error {
+// missingExams names each exam of checked whose check (items from index
+// first on) failed, by its place in examIDs, or returns nil.
+func missingExams(reasons []types.CancellationReason, first int, checked, examIDs []string) error {
 	var fields []examreg.FieldError
-	for i, id := range examIDs {
+	for i, id := range checked {
 		if failed(reasons, first+i) {
 			fields = append(fields, examreg.FieldError{
-				Field:   "exam_ids[" + strconv.Itoa(i) + "]",
+				Field:   "exam_ids[" + strconv.Itoa(slices.Index(examIDs, id)) + "]",
 				Message: "exam " + id + " does not exist in this tenant",
 			})
 		}

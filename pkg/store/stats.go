@@ -73,6 +73,8 @@ func consumed(result any) []types.ConsumedCapacity {
 		return out.ConsumedCapacity
 	case *dynamodb.BatchWriteItemOutput:
 		return out.ConsumedCapacity
+	case *dynamodb.BatchGetItemOutput:
+		return out.ConsumedCapacity
 	}
 	return nil
 }
