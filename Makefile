@@ -24,7 +24,7 @@ FUZZTIME ?= 60s
 SOAK_DURATION ?= 5m
 FUZZ_TARGETS := pkg/examreg:FuzzDecodeProcess pkg/examreg:FuzzApplyPatch pkg/examreg:FuzzParseFields pkg/store:FuzzDecodePageKey
 
-.PHONY: help run token test unit vet lint build clean check-moto check-cfn-lint fuzz soak
+.PHONY: help run token test unit vet lint build clean check-moto check-cfn-lint fuzz soak bench
 
 help:
 	@echo "make run                  the API on http://127.0.0.1:$(PORT) (moto started for you, demo data, dev token)"
@@ -64,6 +64,12 @@ fuzz:
 # The mixed concurrent workload for SOAK_DURATION (default 5m) against moto.
 soak: check-moto
 	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -count=1 -run '^TestSoak$$' -timeout 0 -v ./pkg/api
+
+# Every measurement of BENCHMARKS.md, in one run (a few minutes on 2 cores).
+bench: check-moto $(RIE)
+	@mkdir -p bin
+	$(GO) test -short -run '^$$' -bench . -benchmem -benchtime 2000x ./pkg/api | tee bin/bench-handlers.txt
+	$(GO) run ./cmd/bench -handlers bin/bench-handlers.txt -out BENCHMARKS.md
 
 build: $(addprefix bin/lambda/,$(addsuffix /bootstrap,$(FUNCTIONS)))
 
