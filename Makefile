@@ -43,6 +43,7 @@ token:
 
 test: check-moto check-cfn-lint vet $(RIE)
 	$(GO) test -count=1 ./...
+	$(GO) test -short -run '^$$' -bench . -benchtime 1x ./pkg/api
 	cfn-lint template.yaml
 
 # Fast tests only: no DynamoDB engine, no emulator.
@@ -68,7 +69,7 @@ soak: check-moto
 # Every measurement of BENCHMARKS.md, in one run (a few minutes on 2 cores).
 bench: check-moto $(RIE)
 	@mkdir -p bin
-	$(GO) test -short -run '^$$' -bench . -benchmem -benchtime 2000x ./pkg/api | tee bin/bench-handlers.txt
+	set -o pipefail; $(GO) test -short -run '^$$' -bench . -benchmem -benchtime 2000x ./pkg/api | tee bin/bench-handlers.txt
 	$(GO) run ./cmd/bench -handlers bin/bench-handlers.txt -out BENCHMARKS.md
 
 build: $(addprefix bin/lambda/,$(addsuffix /bootstrap,$(FUNCTIONS)))
