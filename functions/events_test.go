@@ -25,13 +25,13 @@ import (
 
 	"github.com/certhub/examreg/pkg/api"
 	"github.com/certhub/examreg/pkg/bulkload"
+	"github.com/certhub/examreg/pkg/dynamotest"
 	"github.com/certhub/examreg/pkg/lambdahttp"
-	"github.com/certhub/examreg/pkg/localenv"
 	"github.com/certhub/examreg/pkg/openapi"
 	"github.com/certhub/examreg/pkg/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(localenv.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(dynamotest.RunTests(m)) }
 
 // envVarsFile is the one file of events/ that is not an event: the
 // environment for `sam local invoke --env-vars`.
@@ -278,7 +278,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	st := localenv.NewTable(t)
+	st := dynamotest.NewTable(t)
 	if err := bulkload.LoadDemo(context.Background(), st, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -282,7 +282,7 @@ func lambdaEnv(t *testing.T, op api.Op, table string, overrides map[string]strin
 	}
 	for _, k := range []string{"AWS_ENDPOINT_URL_DYNAMODB", "AWS_REGION"} {
 		if _, overridden := overrides[k]; !overridden && env[k] == "" {
-			t.Fatalf("%s is not set: localenv.RunTests sets it", k)
+			t.Fatalf("%s is not set: dynamotest.RunTests sets it", k)
 		}
 	}
 	var list []string

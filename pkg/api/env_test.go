@@ -21,12 +21,12 @@ import (
 	"github.com/certhub/examreg/pkg/api"
 	"github.com/certhub/examreg/pkg/bulkload"
 	"github.com/certhub/examreg/pkg/devauth"
-	"github.com/certhub/examreg/pkg/localenv"
+	"github.com/certhub/examreg/pkg/dynamotest"
 	"github.com/certhub/examreg/pkg/openapi"
 	"github.com/certhub/examreg/pkg/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(localenv.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(dynamotest.RunTests(m)) }
 
 var secret = []byte("test-secret")
 
@@ -102,7 +102,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	st := localenv.NewTable(t, append([]func(*dynamodb.Options){calls.record}, cfg.client...)...)
+	st := dynamotest.NewTable(t, append([]func(*dynamodb.Options){calls.record}, cfg.client...)...)
 	cfg.Store = st
 	srv := httptest.NewServer(cfg.handler(api.New(cfg.Config).Handler()))
 	t.Cleanup(srv.Close)

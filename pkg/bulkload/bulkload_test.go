@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/certhub/examreg/pkg/bulkload"
+	"github.com/certhub/examreg/pkg/dynamotest"
 	"github.com/certhub/examreg/pkg/examreg"
-	"github.com/certhub/examreg/pkg/localenv"
 	"github.com/certhub/examreg/pkg/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(localenv.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(dynamotest.RunTests(m)) }
 
 var ctx = context.Background()
 
@@ -31,7 +31,7 @@ func lines(format string, ids ...string) string {
 }
 
 func TestLoadStampsProcessesCountsThemAndReportsProgress(t *testing.T) {
-	st := localenv.NewTable(t)
+	st := dynamotest.NewTable(t)
 	var progress bytes.Buffer
 	l := bulkload.New(st, "acme", &progress)
 	l.Now = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
@@ -69,7 +69,7 @@ func TestLoadStampsProcessesCountsThemAndReportsProgress(t *testing.T) {
 }
 
 func TestBadLinesAreNamedAndNothingIsWritten(t *testing.T) {
-	st := localenv.NewTable(t)
+	st := dynamotest.NewTable(t)
 	l := bulkload.New(st, "acme", nil)
 	file := lines(process, "good-1") +
 		`{"id":"bad 2","name":"N"}` + "\n" +
@@ -100,7 +100,7 @@ func TestBadLinesAreNamedAndNothingIsWritten(t *testing.T) {
 }
 
 func TestDemoDataLoads(t *testing.T) {
-	st := localenv.NewTable(t)
+	st := dynamotest.NewTable(t)
 	if err := bulkload.LoadDemo(ctx, st, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -131,11 +131,14 @@ func (v *validation) pointer(field, ptr string) {
 		return
 	}
 	first, _, _ := strings.Cut(ptr[1:], "/")
-	first = strings.NewReplacer("~1", "/", "~0", "~").Replace(first)
+	first = unescapePointer.Replace(first)
 	if IsServerManaged(first) {
 		v.add(field, first+" is read-only")
 	}
 }
+
+// unescapePointer decodes a JSON Pointer reference token (RFC 6901 section 4).
+var unescapePointer = strings.NewReplacer("~1", "/", "~0", "~")
 
 // errOf is err with a given summary message.
 func (v *validation) errOf(message string) error {

@@ -82,7 +82,7 @@ func resolve(doc any, pointer string) (any, bool) {
 		return nil, false
 	}
 	for _, token := range strings.Split(pointer[1:], "/") {
-		token = strings.NewReplacer("~1", "/", "~0", "~").Replace(token)
+		token = unescapePointer.Replace(token)
 		switch c := doc.(type) {
 		case map[string]any:
 			v, ok := c[token]

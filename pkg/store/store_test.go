@@ -11,12 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certhub/examreg/pkg/dynamotest"
 	"github.com/certhub/examreg/pkg/examreg"
-	"github.com/certhub/examreg/pkg/localenv"
 	"github.com/certhub/examreg/pkg/store"
 )
 
-func TestMain(m *testing.M) { os.Exit(localenv.RunTests(m)) }
+func TestMain(m *testing.M) { os.Exit(dynamotest.RunTests(m)) }
 
 var ctx = context.Background()
 
@@ -52,7 +52,7 @@ func newProcess(t *testing.T, id string, exams ...string) *examreg.Process {
 }
 
 func TestCreateGetRoundTripsEveryValue(t *testing.T) {
-	s := localenv.NewTable(t)
+	s := dynamotest.NewTable(t)
 	seedExams(t, s, "t", "e1")
 	p := newProcess(t, "p1", "e1")
 	if err := s.CreateProcess(ctx, "t", p, 10); err != nil {
@@ -73,7 +73,7 @@ func TestCreateGetRoundTripsEveryValue(t *testing.T) {
 }
 
 func TestCreateRefusesMissingExamsAndCountsTheLimit(t *testing.T) {
-	s := localenv.NewTable(t)
+	s := dynamotest.NewTable(t)
 	seedExams(t, s, "t", "e1")
 	err := s.CreateProcess(ctx, "t", newProcess(t, "p1", "e1", "nope", "gone"), 10)
 	var e *examreg.Error
@@ -116,7 +116,7 @@ func TestCreateRefusesMissingExamsAndCountsTheLimit(t *testing.T) {
 }
 
 func TestUpdateRetriesLostRacesAndLosesNothing(t *testing.T) {
-	s := localenv.NewTable(t)
+	s := dynamotest.NewTable(t)
 	seedExams(t, s, "t", "e1")
 	if err := s.CreateProcess(ctx, "t", newProcess(t, "p1", "e1"), 10); err != nil {
 		t.Fatal(err)

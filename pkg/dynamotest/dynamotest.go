@@ -1,4 +1,6 @@
-package localenv
+// Package dynamotest runs integration tests against a real DynamoDB engine:
+// one engine per test binary (see localenv.Start) and a fresh table per test.
+package dynamotest
 
 import (
 	"context"
@@ -11,11 +13,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/certhub/examreg/pkg/localenv"
 	"github.com/certhub/examreg/pkg/store"
 )
 
 // shared is the engine of this test binary, set by RunTests.
-var shared *Engine
+var shared *localenv.Engine
 
 // RunTests is a TestMain for packages with integration tests: it starts the
 // engine (see Start), runs the tests and stops it. With -short it starts
@@ -27,9 +30,9 @@ func RunTests(m *testing.M) int {
 	if testing.Short() {
 		return m.Run()
 	}
-	e, err := Start()
+	e, err := localenv.Start()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "localenv: no DynamoDB engine for the integration tests:", err)
+		fmt.Fprintln(os.Stderr, "dynamotest: no DynamoDB engine for the integration tests:", err)
 		return 1
 	}
 	shared = e
