@@ -117,26 +117,13 @@ func equalStrings(a, b []string) bool {
 
 // clientView is the JSON of p without its server-managed fields: what a
 // client writes.
-func clientView(t *testing.T, p *Process) string {
-	t.Helper()
-	b, err := json.Marshal(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	for name := range m {
-		if IsServerManaged(name) {
-			delete(m, name)
-		}
-	}
-	return canonicalOf(t, m)
-}
+func clientView(t *testing.T, p *Process) string { return viewOf(t, p, false) }
 
 // serverView is the JSON of p's server-managed fields only.
-func serverView(t *testing.T, p *Process) string {
+func serverView(t *testing.T, p *Process) string { return viewOf(t, p, true) }
+
+// viewOf is the canonical JSON of p's server-managed fields, or of the others.
+func viewOf(t *testing.T, p *Process, serverManaged bool) string {
 	t.Helper()
 	b, err := json.Marshal(p)
 	if err != nil {
@@ -147,7 +134,7 @@ func serverView(t *testing.T, p *Process) string {
 		t.Fatal(err)
 	}
 	for name := range m {
-		if !IsServerManaged(name) {
+		if IsServerManaged(name) != serverManaged {
 			delete(m, name)
 		}
 	}
