@@ -24,10 +24,10 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/certhub/examreg/pkg/api"
-	"github.com/certhub/examreg/pkg/bulkload"
-	"github.com/certhub/examreg/pkg/dynamotest"
+	"github.com/certhub/examreg/pkg/dev/bulkload"
+	"github.com/certhub/examreg/pkg/dev/dynamotest"
+	"github.com/certhub/examreg/pkg/dev/openapi"
 	"github.com/certhub/examreg/pkg/lambdahttp"
-	"github.com/certhub/examreg/pkg/openapi"
 	"github.com/certhub/examreg/pkg/store"
 )
 

@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/certhub/examreg/pkg/api"
-	"github.com/certhub/examreg/pkg/rietest"
+	"github.com/certhub/examreg/pkg/dev/rietest"
 )
 
 // The end-to-end tests run each function's bootstrap, built as for Lambda

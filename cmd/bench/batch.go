@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/certhub/examreg/pkg/faultproxy"
-	"github.com/certhub/examreg/pkg/localenv"
+	"github.com/certhub/examreg/pkg/dev/faultproxy"
+	"github.com/certhub/examreg/pkg/dev/localenv"
 	"github.com/certhub/examreg/pkg/store"
 )
 
@@ -74,7 +74,7 @@ func batchConcurrency(ctx context.Context, engine *localenv.Engine, r *report) e
 	r.verdict("a 100-patch batch at most 15x one patch (10 ms per DynamoDB request)", ratio <= 15,
 		fmt.Sprintf("%.1fx; moto alone needs %.1fx one patch for the batch's writes", ratio, float64(floor)/float64(one.median())))
 	r.section("Batch concurrency", fmt.Sprintf(`
-A proxy (pkg/faultproxy) adds %v to every DynamoDB request. One patch (a consistent read and a
+A proxy (pkg/dev/faultproxy) adds %v to every DynamoDB request. One patch (a consistent read and a
 conditional put): median **%s** of 5. A batch of 100 patches of 100 records: median **%s** of 3,
 **%.1fx** one patch (against about 100x if its operations ran one after another). The batch makes %d
 DynamoDB requests: one consistent BatchGetItem for all its records, then one conditional PutItem per

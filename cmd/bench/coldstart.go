@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/certhub/examreg/pkg/api"
-	"github.com/certhub/examreg/pkg/bulkload"
-	"github.com/certhub/examreg/pkg/localenv"
-	"github.com/certhub/examreg/pkg/rietest"
+	"github.com/certhub/examreg/pkg/dev/bulkload"
+	"github.com/certhub/examreg/pkg/dev/localenv"
+	"github.com/certhub/examreg/pkg/dev/rietest"
 )
 
 const coldStarts = 10

@@ -9,8 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/certhub/examreg/pkg/dev/localenv"
 	"github.com/certhub/examreg/pkg/examreg"
-	"github.com/certhub/examreg/pkg/localenv"
 	"github.com/certhub/examreg/pkg/store"
 )
 

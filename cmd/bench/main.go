@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/certhub/examreg/pkg/localenv"
+	"github.com/certhub/examreg/pkg/dev/localenv"
 )
 
 func main() {

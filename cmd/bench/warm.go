@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/certhub/examreg/pkg/localenv"
+	"github.com/certhub/examreg/pkg/dev/localenv"
 )
 
 const warmSamples = 300

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/certhub/examreg/pkg/api"
-	"github.com/certhub/examreg/pkg/devauth"
+	"github.com/certhub/examreg/pkg/dev/devauth"
 )
 
 func main() {

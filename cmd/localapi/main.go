@@ -3,7 +3,7 @@
 // Lambda functions run.
 //
 // It uses the DynamoDB engine at AWS_ENDPOINT_URL_DYNAMODB or, when that is
-// not set, starts moto's server (serialized; see pkg/motoserver). It creates
+// not set, starts moto's server (serialized; see pkg/dev/motoserver). It creates
 // table $TABLE_NAME (default examreg) from template.yaml if missing and then
 // loads the demo data. Tokens are HS256 JWTs signed with $LOCAL_JWT_SECRET;
 // it prints one for the demo tenant. It reads the environment the Lambda
@@ -25,10 +25,10 @@ import (
 	"time"
 
 	"github.com/certhub/examreg/pkg/api"
-	"github.com/certhub/examreg/pkg/bulkload"
-	"github.com/certhub/examreg/pkg/devauth"
-	"github.com/certhub/examreg/pkg/localenv"
-	"github.com/certhub/examreg/pkg/openapi"
+	"github.com/certhub/examreg/pkg/dev/bulkload"
+	"github.com/certhub/examreg/pkg/dev/devauth"
+	"github.com/certhub/examreg/pkg/dev/localenv"
+	"github.com/certhub/examreg/pkg/dev/openapi"
 )
 
 func main() {

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/certhub/examreg/pkg/api"
-	"github.com/certhub/examreg/pkg/devauth"
+	"github.com/certhub/examreg/pkg/dev/devauth"
 )
 
 // every operation, with a body it would accept, against an existing record.

@@ -19,10 +19,10 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/certhub/examreg/pkg/api"
-	"github.com/certhub/examreg/pkg/bulkload"
-	"github.com/certhub/examreg/pkg/devauth"
-	"github.com/certhub/examreg/pkg/dynamotest"
-	"github.com/certhub/examreg/pkg/openapi"
+	"github.com/certhub/examreg/pkg/dev/bulkload"
+	"github.com/certhub/examreg/pkg/dev/devauth"
+	"github.com/certhub/examreg/pkg/dev/dynamotest"
+	"github.com/certhub/examreg/pkg/dev/openapi"
 	"github.com/certhub/examreg/pkg/store"
 )
 

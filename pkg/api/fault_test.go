@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certhub/examreg/pkg/faultproxy"
+	"github.com/certhub/examreg/pkg/dev/faultproxy"
 )
 
 // faultEnv is an env whose DynamoDB traffic goes through a fault proxy.

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/certhub/examreg/pkg/samtemplate"
+	"github.com/certhub/examreg/pkg/dev/samtemplate"
 	"github.com/certhub/examreg/pkg/store"
 )
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certhub/examreg/pkg/dynamotest"
+	"github.com/certhub/examreg/pkg/dev/dynamotest"
 	"github.com/certhub/examreg/pkg/examreg"
 	"github.com/certhub/examreg/pkg/store"
 )

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certhub/examreg/pkg/rietest"
+	"github.com/certhub/examreg/pkg/dev/rietest"
 )
 
 var (

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/certhub/examreg/pkg/samtemplate"
+	"github.com/certhub/examreg/pkg/dev/samtemplate"
 )
 
 // TestSAMBuildTargetsBuildLambdaBinaries checks what `sam build` runs for

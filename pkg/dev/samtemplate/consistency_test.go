@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/certhub/examreg/pkg/api"
-	"github.com/certhub/examreg/pkg/samtemplate"
+	"github.com/certhub/examreg/pkg/dev/samtemplate"
 )
 
 // function is what the template says of one function.

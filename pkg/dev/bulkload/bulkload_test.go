@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/certhub/examreg/pkg/bulkload"
-	"github.com/certhub/examreg/pkg/dynamotest"
+	"github.com/certhub/examreg/pkg/dev/bulkload"
+	"github.com/certhub/examreg/pkg/dev/dynamotest"
 	"github.com/certhub/examreg/pkg/examreg"
 	"github.com/certhub/examreg/pkg/store"
 )

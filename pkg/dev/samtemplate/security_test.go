@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/certhub/examreg/pkg/samtemplate"
+	"github.com/certhub/examreg/pkg/dev/samtemplate"
 )
 
 // TestTemplateIsLockedDown reviews the template for what a security review

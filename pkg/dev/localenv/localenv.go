@@ -12,8 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/certhub/examreg/pkg/motoserver"
-	"github.com/certhub/examreg/pkg/samtemplate"
+	"github.com/certhub/examreg/pkg/dev/motoserver"
+	"github.com/certhub/examreg/pkg/dev/samtemplate"
 	"github.com/certhub/examreg/pkg/store"
 )
 

@@ -14,8 +14,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/certhub/examreg/pkg/api"
+	"github.com/certhub/examreg/pkg/dev/openapi"
 	"github.com/certhub/examreg/pkg/examreg"
-	"github.com/certhub/examreg/pkg/openapi"
 )
 
 // ---------------------------------------------------------------- the document
