@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -128,29 +127,23 @@ func fourKB(size int) float64 { return math.Ceil(float64(size) / 4096) }
 
 // itemSizes measures the items an operation touches, as stored.
 func itemSizes(ctx context.Context, s *service, id string) (map[string]int, error) {
-	p, err := s.store.GetProcess(ctx, tenant, id, store.ReadOptions{Consistent: true})
+	p, err := s.store.ReadProcess(ctx, tenant, id)
 	if err != nil {
 		return nil, err
 	}
-	pi, err := store.ProcessItem(tenant, p)
+	pi := store.ProcessItem(tenant, p)
+	exam, err := examreg.DecodeExam([]byte(`{"id":"e-1","name":"Exam 1","is_active":true}`))
 	if err != nil {
 		return nil, err
 	}
-	ei, err := store.ExamItem(tenant, &examreg.Exam{ID: "e-1", Name: "Exam 1", IsActive: ptr(true)})
+	reg, err := examreg.DecodeRegistration([]byte(`{"id":"r-1","name":"Registration","first_name":"Ada","last_name":"Lovelace","student_id":"c-1","exam_id":"e-1","exam_offering_id":"o-1","date":"2026-03-01T09:00:00.000Z","status":"failed","score":61,"process_id":"` + id + `"}`))
 	if err != nil {
 		return nil, err
 	}
-	var reg examreg.Registration
-	json.Unmarshal([]byte(`{"id":"r-1","name":"Registration","first_name":"Ada","last_name":"Lovelace","student_id":"c-1","exam_id":"e-1","exam_offering_id":"o-1","date":"2026-03-01T09:00:00.000Z","status":"failed","score":61,"process_id":"`+id+`"}`), &reg)
-	ri, err := store.RegistrationItem(tenant, &reg)
-	if err != nil {
-		return nil, err
-	}
+	ei, ri := store.ExamItem(tenant, exam), store.RegistrationItem(tenant, reg)
 	counter := len("pk") + len("TENANT#"+tenant) + len("sk") + len("COUNTER#EXAMREGPROCESS") + len("process_count") + 3
 	return map[string]int{"process": itemSize(pi), "exam": itemSize(ei), "registration": itemSize(ri), "counter": counter}, nil
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // itemSize is an item's size by DynamoDB's rules: attribute names and values
 // in UTF-8 bytes, numbers about one byte per two significant digits plus

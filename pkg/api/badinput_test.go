@@ -116,7 +116,7 @@ func badRequests(id string) []badRequest {
 
 	// Malformed and hostile patches.
 	for _, p := range []string{
-		`[]`, `[{}]`, `[{"op":"add"}]`, `[{"op":"add","path":"name","value":1}]`, `[{"op":"delete","path":"/name"}]`,
+		`[{}]`, `[{"op":"add"}]`, `[{"op":"add","path":"name","value":1}]`, `[{"op":"delete","path":"/name"}]`,
 		`[{"op":"add","path":"/id","value":"x"}]`, `[{"op":"remove","path":""}]`, `[{"op":"move","from":"/sys_version","path":"/name"}]`,
 		`[{"op":"add","path":"/sys_created~1at","value":"x"}]`, `[{"op":"replace","path":"/sys_last_security_context/user_id","value":"m"}]`,
 		`[{"op":"add","path":"/exam_ids/999999999","value":"exam-a"}]`, `[{"op":"add","path":"/exam_ids/-1","value":"exam-a"}]`,

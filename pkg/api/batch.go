@@ -20,9 +20,9 @@ const (
 
 // batchOperation is one operation of a batch request.
 type batchOperation struct {
-	Operation       string          `json:"operation"`
-	ID              string          `json:"id"`
-	PatchDirectives json.RawMessage `json:"patch_directives"`
+	operation, id   string
+	patchDirectives *examreg.Value
+	problems        []examreg.FieldError
 }
 
 // batchResult answers one operation: the saved object, or the error body.
@@ -30,7 +30,7 @@ type batchResult struct {
 	ID        string               `json:"id"`
 	Operation string               `json:"operation"`
 	Status    int                  `json:"status"`
-	Object    *examreg.Process     `json:"object,omitempty"`
+	Object    json.RawMessage      `json:"object,omitempty"`
 	Message   string               `json:"message,omitempty"`
 	Errors    []examreg.FieldError `json:"errors,omitempty"`
 }
@@ -54,41 +54,36 @@ func (s *Server) batch(ctx context.Context, c *call) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	var req struct {
-		Operations []json.RawMessage `json:"operations"`
-	}
-	if err := examreg.DecodeJSON(body, &req); err != nil {
+	doc, err := examreg.ParseJSON(body)
+	if err != nil {
 		return nil, err
 	}
-	if n := len(req.Operations); n < 1 || n > MaxBatchOperations {
-		return nil, examreg.Invalid("a batch holds 1 to 100 operations",
-			examreg.FieldError{Field: "operations", Message: "must hold 1 to " + strconv.Itoa(MaxBatchOperations) + " operations"})
+	operations, err := batchOperations(doc)
+	if err != nil {
+		return nil, err
 	}
 
-	results := make([]batchResult, len(req.Operations))
-	ops := make([]batchOperation, len(req.Operations))
+	results := make([]batchResult, len(operations))
+	ops := make([]batchOperation, len(operations))
 	byID := map[string][]int{} // the operations on each id, in request order
 	var ids []string
-	for i, raw := range req.Operations {
-		if err := examreg.DecodeJSON(raw, &ops[i]); err != nil {
-			results[i] = resultOf(ops[i], nil, err)
-			continue
+	for i, raw := range operations {
+		ops[i] = parseBatchOperation(raw)
+		if _, seen := byID[ops[i].id]; !seen {
+			ids = append(ids, ops[i].id)
 		}
-		if _, seen := byID[ops[i].ID]; !seen {
-			ids = append(ids, ops[i].ID)
-		}
-		byID[ops[i].ID] = append(byID[ops[i].ID], i)
+		byID[ops[i].id] = append(byID[ops[i].id], i)
 	}
 
 	// The records the batch patches first are read together, in one
 	// consistent BatchGetItem instead of a GetItem each.
 	var toRead []string
 	for _, id := range ids {
-		if first := ops[byID[id][0]]; first.Operation == "patch" && examreg.ValidID(id) {
+		if first := ops[byID[id][0]]; first.operation == "patch" && examreg.ValidID(id) {
 			toRead = append(toRead, id)
 		}
 	}
-	read, err := s.cfg.Store.GetProcesses(ctx, c.tenant, toRead)
+	read, err := s.cfg.Store.ReadProcesses(ctx, c.tenant, toRead)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +114,63 @@ func (s *Server) batch(ctx context.Context, c *call) (*response, error) {
 			out.ErrorCount++
 		}
 	}
-	return &response{body: out}, nil
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil, err
+	}
+	return jsonResponse(b), nil
+}
+
+// batchOperations reads a batch body: an object whose only member is
+// operations, an array of 1 to MaxBatchOperations items.
+func batchOperations(doc examreg.Value) ([]examreg.Value, error) {
+	if doc.Kind() != examreg.KindObject {
+		return nil, examreg.Invalid("a batch must be a JSON object", examreg.FieldError{Field: "", Message: "must be an object"})
+	}
+	var problems []examreg.FieldError
+	for _, m := range doc.Members() {
+		if m.Name != "operations" {
+			problems = append(problems, examreg.FieldError{Field: m.Name, Message: "unknown field"})
+		}
+	}
+	operations, _ := doc.Member("operations")
+	switch n := len(operations.Items()); {
+	case operations.Kind() != examreg.KindArray:
+		problems = append(problems, examreg.FieldError{Field: "operations", Message: "must be an array of 1 to " + strconv.Itoa(MaxBatchOperations) + " operations"})
+	case n < 1 || n > MaxBatchOperations:
+		problems = append(problems, examreg.FieldError{Field: "operations", Message: "must hold 1 to " + strconv.Itoa(MaxBatchOperations) + " operations"})
+	}
+	if problems != nil {
+		return nil, examreg.Invalid("a batch is {\"operations\": [1 to 100 operations]}", problems...)
+	}
+	return operations.Items(), nil
+}
+
+// parseBatchOperation reads one operation, noting what is wrong with it; an
+// operation that is wrong fails alone.
+func parseBatchOperation(raw examreg.Value) batchOperation {
+	var op batchOperation
+	if raw.Kind() != examreg.KindObject {
+		op.problems = append(op.problems, examreg.FieldError{Field: "", Message: "must be an object"})
+		return op
+	}
+	for _, m := range raw.Members() {
+		switch m.Name {
+		case "operation", "id":
+			if m.Value.Kind() != examreg.KindString {
+				op.problems = append(op.problems, examreg.FieldError{Field: m.Name, Message: "must be a string"})
+			} else if m.Name == "operation" {
+				op.operation = m.Value.Text()
+			} else {
+				op.id = m.Value.Text()
+			}
+		case "patch_directives":
+			op.patchDirectives = &m.Value
+		default:
+			op.problems = append(op.problems, examreg.FieldError{Field: m.Name, Message: "unknown field"})
+		}
+	}
+	return op
 }
 
 // runBatchOperation runs one operation through the single-record code path.
@@ -130,33 +181,39 @@ func (s *Server) runBatchOperation(ctx context.Context, c *call, op batchOperati
 			obj, err = nil, &examreg.Error{Code: examreg.EINTERNAL, Message: "internal error", Cause: fmt.Errorf("panic: %v", p)}
 		}
 	}()
-	var problems []examreg.FieldError
-	if !examreg.ValidID(op.ID) {
+	problems := op.problems
+	if !examreg.ValidID(op.id) {
 		problems = append(problems, examreg.FieldError{Field: "id", Message: `is required and must match ^[\w|-]+$`})
 	}
-	if op.Operation != "patch" && op.Operation != "delete" {
+	if op.operation != "patch" && op.operation != "delete" {
 		problems = append(problems, examreg.FieldError{Field: "operation", Message: `must be "patch" or "delete"`})
 	}
-	if op.Operation == "delete" && op.PatchDirectives != nil {
+	if op.operation == "delete" && op.patchDirectives != nil {
 		problems = append(problems, examreg.FieldError{Field: "patch_directives", Message: "must not be sent with a delete"})
+	}
+	if op.operation == "patch" && op.patchDirectives == nil {
+		problems = append(problems, examreg.FieldError{Field: "patch_directives", Message: "is required"})
 	}
 	if problems != nil {
 		return nil, examreg.Invalid("invalid batch operation", problems...)
 	}
-	if op.Operation == "patch" {
-		patch, err := examreg.ParsePatchValue(op.PatchDirectives, "patch_directives")
+	if op.operation == "patch" {
+		patch, err := examreg.ParsePatchValue(*op.patchDirectives, "patch_directives")
 		if err != nil {
 			return nil, err
 		}
-		return s.patchRecord(ctx, c, op.ID, patch, ifMatch{}, read)
+		return s.patchRecord(ctx, c, op.id, patch, ifMatch{}, read)
 	}
-	return nil, s.deleteRecord(ctx, c, op.ID, ifMatch{})
+	return nil, s.deleteRecord(ctx, c, op.id, ifMatch{})
 }
 
 func resultOf(op batchOperation, obj *examreg.Process, err error) batchResult {
-	r := batchResult{ID: op.ID, Operation: op.Operation, Status: 200, Object: obj}
+	r := batchResult{ID: op.id, Operation: op.operation, Status: 200}
+	if obj != nil {
+		r.Object = obj.AppendJSON(nil)
+	}
 	if err != nil {
-		e := errorBodyOf(err, "")
+		e := errorOf(err, "")
 		r.Status, r.Message, r.Errors = statusOf(err), e.Message, e.Errors
 	}
 	return r

@@ -102,7 +102,7 @@ func TestBatchOfAHundredOperations(t *testing.T) {
 		`[{"op":"test","path":"/name","value":"wrong"}]`,
 		`[{"op":"frob","path":"/name"}]`,
 		`{"op":"add"}`,
-		`[]`,
+		`[{"op":"add","path":"/exam_ids/01","value":"exam-a"}]`,
 		`[{"op":"add","path":"/exam_ids/-","value":"exam-zz"}]`,
 	} {
 		patch("p23", bad, false, "")

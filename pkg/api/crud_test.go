@@ -188,17 +188,31 @@ func TestPatch(t *testing.T) {
 			[]string{"[0].op", "[1].op", "[2].value", "[3].from"}},
 		{"result fails validation", `[{"op":"remove","path":"/name"},{"op":"replace","path":"/type","value":"other"},{"op":"add","path":"/colour","value":"red"}]`,
 			[]string{"colour", "name", "type"}},
-		{"failed test", `[{"op":"test","path":"/name","value":"nope"},{"op":"replace","path":"/name","value":"Q"}]`, nil},
-		{"missing path", `[{"op":"replace","path":"/nothing/here","value":1}]`, nil},
+		{"failed test", `[{"op":"test","path":"/name","value":"nope"},{"op":"replace","path":"/name","value":"Q"}]`, []string{"[0]"}},
+		{"missing path", `[{"op":"replace","path":"/nothing/here","value":1}]`, []string{"[0].path"}},
+		{"missing parent", `[{"op":"add","path":"/name","value":"Q"},{"op":"add","path":"/nothing/here","value":1}]`, []string{"[1].path"}},
+		{"index not a number", `[{"op":"add","path":"/exam_ids/1e0","value":"exam-b"}]`, []string{"[0].path"}},
+		{"index past the end", `[{"op":"add","path":"/exam_ids/5","value":"exam-b"}]`, []string{"[0].path"}},
+		{"missing from", `[{"op":"copy","from":"/nothing","path":"/name"}]`, []string{"[0].from"}},
 		{"not an array", `{"op":"replace","path":"/name","value":"Q"}`, []string{""}},
-		{"empty", `[]`, []string{""}},
+		{"duplicate member", `[{"op":"replace","op":"add","path":"/name","value":"Q"}]`, []string{"[0].op"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := expect(t, e.do("PATCH", path, tc.body), 400)
 			if got := r.fields(t); !sameSet(got, tc.fields) {
 				t.Errorf("fields %v, want %v", got, tc.fields)
 			}
+			for _, internal := range []string{"strconv", "json:", "jsontext", "Atoi", "runtime"} {
+				if strings.Contains(string(r.body), internal) {
+					t.Errorf("the answer shows Go internals (%s): %s", internal, r.body)
+				}
+			}
 		})
+	}
+	// An empty patch is a patch (RFC 6902): the record as it is, nothing written.
+	empty := expect(t, e.do("PATCH", path, `[]`), 200)
+	if got := empty.object(t); got["sys_version"] != 2.0 || got["name"] != "P2" || empty.header.Get("ETag") != `"2"` {
+		t.Errorf("empty patch answered %s (ETag %s)", empty.body, empty.header.Get("ETag"))
 	}
 	expect(t, e.do("PATCH", path, `[{"op":"replace","path":"/name","value":"Q"}]`, "Content-Type", "application/merge-patch+json"), 415)
 	if got := expect(t, e.do("GET", path, ""), 200).object(t); got["sys_version"] != 2.0 || got["name"] != "P2" {

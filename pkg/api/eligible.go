@@ -7,15 +7,10 @@ import (
 	"github.com/certhub/examreg/pkg/examreg"
 )
 
-// eligibleBody is the answer of the eligible operation.
-type eligibleBody struct {
-	Processes        []*examreg.Process    `json:"processes"`
-	LastRegistration *examreg.Registration `json:"last_registration,omitempty"`
-}
-
 // eligible: GET /examRegProcesses/{tenantId}/eligible/{contactId}/{examId}.
 // Its three reads (the exam, the tenant's processes, the contact's latest
-// registration for the exam) go out at once: one round trip of latency.
+// registration for the exam) go out at once: one round trip of latency. The
+// first to fail cancels the others.
 func (s *Server) eligible(ctx context.Context, c *call) (*response, error) {
 	contactID, examID := c.r.PathValue("contactId"), c.r.PathValue("examId")
 	q := parseQuery(c.r)
@@ -24,23 +19,38 @@ func (s *Server) eligible(ctx context.Context, c *call) (*response, error) {
 	if err := q.err(); err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	var (
-		wg                          sync.WaitGroup
-		processes                   []*examreg.Process
-		last                        *examreg.Registration
-		examErr, processErr, regErr error
+		wg         sync.WaitGroup
+		candidates []examreg.Candidate
+		last       *examreg.Registration
 	)
-	wg.Go(func() { _, examErr = s.cfg.Store.GetExam(ctx, c.tenant, examID) })
-	wg.Go(func() { processes, processErr = s.cfg.Store.AllProcesses(ctx, c.tenant) })
-	wg.Go(func() { last, regErr = s.cfg.Store.LatestRegistration(ctx, c.tenant, contactID, examID) })
-	wg.Wait()
-	for _, err := range []error{examErr, processErr, regErr} {
-		if err != nil {
-			return nil, err
-		}
+	read := func(f func() error) {
+		wg.Go(func() {
+			if err := f(); err != nil {
+				cancel(err)
+			}
+		})
 	}
-	return &response{body: eligibleBody{
-		Processes:        examreg.EligibleProcesses(processes, examID, last),
-		LastRegistration: last,
-	}}, nil
+	read(func() error { return s.cfg.Store.ExamExists(ctx, c.tenant, examID) })
+	read(func() (err error) { candidates, err = s.cfg.Store.Candidates(ctx, c.tenant); return err })
+	read(func() (err error) { last, err = s.cfg.Store.LatestRegistration(ctx, c.tenant, contactID, examID); return err })
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
+	}
+	body := []byte(`{"processes":[`)
+	for i, p := range examreg.EligibleProcesses(candidates, examID, last) {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, p.JSON...)
+	}
+	body = append(body, ']')
+	if last != nil {
+		body = append(body, `,"last_registration":`...)
+		body = examreg.AppendJSON(body, last.Document())
+	}
+	return jsonResponse(append(body, '}')), nil
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -16,10 +15,6 @@ import (
 // answerMargin is the time kept, before a request's deadline, to answer.
 const answerMargin = 300 * time.Millisecond
 
-// handlerFunc is an operation's own work, after authentication and the
-// tenant check. It returns what to answer, or an error.
-type handlerFunc func(ctx context.Context, c *call) (*response, error)
-
 // call is one request in progress.
 type call struct {
 	r         *http.Request
@@ -31,14 +26,12 @@ type call struct {
 
 // response is a successful answer: status 200 with a JSON body.
 type response struct {
-	body   any
+	body   []byte
 	header http.Header
 }
 
-// withETag sets the ETag of a single-record answer.
-func (r *response) withETag(p *examreg.Process) *response {
-	return r.with("ETag", p.ETag())
-}
+// jsonResponse answers the JSON text body.
+func jsonResponse(body []byte) *response { return &response{body: body} }
 
 func (r *response) with(name, value string) *response {
 	if r.header == nil {
@@ -48,69 +41,70 @@ func (r *response) with(name, value string) *response {
 	return r
 }
 
-// endpoint wraps an operation: it identifies the request, checks the
-// caller's credentials and tenant before anything else is read, runs the
-// operation, writes the answer, and logs one line.
-func (s *Server) endpoint(op Op, h handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		ctx, stats := store.WithStats(r.Context())
-		if deadline, ok := ctx.Deadline(); ok {
-			// On Lambda the context ends with the invocation: stop waiting on
-			// DynamoDB early enough to still answer, rather than time out.
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithDeadline(ctx, deadline.Add(-answerMargin))
-			defer cancel()
-		}
-		c := &call{r: r, op: op, tenant: r.PathValue("tenantId"), requestID: s.cfg.FrontDoor.RequestID(r)}
-		w.Header().Set("X-Request-Id", c.requestID)
+// serve runs one request: it identifies it, checks the caller's credentials
+// and tenant before anything else is read (except for the router's own 404
+// and 405, op ""), runs the operation, writes the answer, and logs one line.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, op Op, handle func(*Server, context.Context, *call) (*response, error)) {
+	start := time.Now()
+	ctx, stats := store.WithStats(r.Context())
+	if deadline, ok := ctx.Deadline(); ok {
+		// On Lambda the context ends with the invocation: stop waiting on
+		// DynamoDB early enough to still answer, rather than time out.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-answerMargin))
+		defer cancel()
+	}
+	c := &call{r: r, op: op, tenant: r.PathValue("tenantId"), requestID: s.cfg.FrontDoor.RequestID(r)}
+	w.Header().Set("X-Request-Id", c.requestID)
 
-		resp, err := s.run(ctx, c, h)
-		status := http.StatusOK
-		if err != nil {
-			status = statusOf(err)
-			if status == http.StatusTooManyRequests && examreg.ErrorCode(err) == examreg.ETHROTTLED {
-				w.Header().Set("Retry-After", "1")
-			}
-			writeJSON(w, status, errorBodyOf(err, c.requestID))
-		} else {
-			for name, values := range resp.header {
-				w.Header()[name] = values
-			}
-			writeJSON(w, status, resp.body)
+	resp, err := s.run(ctx, c, handle)
+	status := http.StatusOK
+	if err != nil {
+		status = statusOf(err)
+		if status == http.StatusTooManyRequests && examreg.ErrorCode(err) == examreg.ETHROTTLED {
+			w.Header().Set("Retry-After", "1")
 		}
+		writeJSON(w, status, errorBodyOf(err, c.requestID))
+	} else {
+		for name, values := range resp.header {
+			w.Header()[name] = values
+		}
+		writeJSON(w, status, resp.body)
+	}
 
-		requests, capacity := stats.Snapshot()
-		attrs := []slog.Attr{
-			slog.String("request_id", c.requestID),
-			slog.String("operation", string(op)),
-			slog.String("tenant", c.tenant),
-			slog.Int("status", status),
-			slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
-			slog.Int("ddb_requests", requests),
-			slog.Float64("ddb_capacity", capacity),
-		}
-		level := slog.LevelInfo
-		if status >= 500 {
-			level = slog.LevelError
-			attrs = append(attrs, slog.String("error", err.Error()))
-		}
-		s.log.LogAttrs(ctx, level, "request", attrs...)
-	})
+	requests, capacity := stats.Snapshot()
+	attrs := []slog.Attr{
+		slog.String("request_id", c.requestID),
+		slog.String("operation", string(op)),
+		slog.String("method", r.Method),
+		slog.String("tenant", c.tenant),
+		slog.Int("status", status),
+		slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
+		slog.Int("ddb_requests", requests),
+		slog.Float64("ddb_capacity", capacity),
+	}
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	s.log.LogAttrs(ctx, level, "request", attrs...)
 }
 
 // run authenticates the call and runs the operation; a panic becomes a
 // plain internal error (the log gets its value, the client nothing).
-func (s *Server) run(ctx context.Context, c *call, h handlerFunc) (resp *response, err error) {
+func (s *Server) run(ctx context.Context, c *call, handle func(*Server, context.Context, *call) (*response, error)) (resp *response, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			resp, err = nil, &examreg.Error{Code: examreg.EINTERNAL, Message: "internal error", Cause: fmt.Errorf("panic: %v", p)}
 		}
 	}()
-	if err := s.authorize(c); err != nil {
-		return nil, err
+	if c.op != "" {
+		if err := s.authorize(c); err != nil {
+			return nil, err
+		}
 	}
-	return h(ctx, c)
+	return handle(s, ctx, c)
 }
 
 // authorize turns the verified claims into the caller's identity: 401
@@ -148,12 +142,8 @@ func (s *Server) authorize(c *call) error {
 	return nil
 }
 
-func writeJSON(w http.ResponseWriter, status int, body any) {
-	b, err := json.Marshal(body)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"message":"internal error"}`)
-	}
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	w.Write(b)
+	w.Write(body)
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -30,6 +31,8 @@ func statusOf(err error) int {
 		return http.StatusConflict
 	case examreg.EPRECONDITION:
 		return http.StatusPreconditionFailed
+	case examreg.EKEYREUSED:
+		return http.StatusUnprocessableEntity
 	case examreg.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
 	case eMediaType:
@@ -50,9 +53,9 @@ type errorBody struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// errorBodyOf is what a client is told about err. Server faults get a
-// generic message and the request id, never the cause.
-func errorBodyOf(err error, requestID string) errorBody {
+// errorOf is what a client is told about err. Server faults get a generic
+// message and the request id, never the cause.
+func errorOf(err error, requestID string) errorBody {
 	var e *examreg.Error
 	if !errors.As(err, &e) || statusOf(err) == http.StatusInternalServerError {
 		return errorBody{Message: "internal error", RequestID: requestID}
@@ -62,4 +65,10 @@ func errorBodyOf(err error, requestID string) errorBody {
 		body.RequestID = requestID
 	}
 	return body
+}
+
+// errorBodyOf is the JSON text of errorOf.
+func errorBodyOf(err error, requestID string) []byte {
+	b, _ := json.Marshal(errorOf(err, requestID)) // strings and slices of them always marshal
+	return b
 }

@@ -141,8 +141,45 @@ func parseIfMatch(r *http.Request) ifMatch {
 
 // check returns examreg.ErrIfMatch unless the header allows this record.
 func (m ifMatch) check(p *examreg.Process) error {
-	if !m.present || m.any || slices.Contains(m.versions, p.SysVersion) {
+	if !m.present || m.any || slices.Contains(m.versions, p.Version()) {
 		return nil
 	}
 	return examreg.ErrIfMatch
+}
+
+// limit reads the `limit` parameter of a paged read: 1 to 1000, or 0 when
+// absent.
+func (p *params) limit() int32 {
+	if !p.Has("limit") {
+		return 0
+	}
+	n, err := strconv.Atoi(p.Get("limit"))
+	if err != nil || n < 1 || n > 1000 {
+		p.problem("limit", "must be an integer from 1 to 1000")
+		return 0
+	}
+	return int32(n)
+}
+
+// idempotencyKey reads the Idempotency-Key header of a create: an sf-string
+// (RFC 8941), as the IETF draft has it, or the bare token many clients send;
+// 1 to 255 printable ASCII characters. "" when absent.
+func idempotencyKey(r *http.Request) (string, error) {
+	values := r.Header.Values("Idempotency-Key")
+	if len(values) == 0 {
+		return "", nil
+	}
+	key := values[0]
+	if unquoted, err := strconv.Unquote(key); err == nil && strings.HasPrefix(key, `"`) {
+		key = unquoted
+	}
+	valid := len(values) == 1 && key != "" && len(key) <= 255
+	for i := 0; valid && i < len(key); i++ {
+		valid = key[i] >= 0x20 && key[i] <= 0x7e
+	}
+	if !valid {
+		return "", examreg.Invalid("invalid Idempotency-Key",
+			examreg.FieldError{Field: "Idempotency-Key", Message: "must be one string of 1 to 255 printable ASCII characters"})
+	}
+	return key, nil
 }

@@ -2,9 +2,10 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/url"
-	"slices"
-	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -12,10 +13,18 @@ import (
 	"github.com/certhub/examreg/pkg/store"
 )
 
+// IdempotencyKeyLifetime is how long a create's Idempotency-Key is kept.
+const IdempotencyKeyLifetime = 24 * time.Hour
+
 // create: POST /examRegProcesses/{tenantId}. The id is a UUIDv7, so the
-// list (in key order) comes back in creation order.
+// list (in key order) comes back in creation order. With an
+// Idempotency-Key, a repeated create answers the first one's answer.
 func (s *Server) create(ctx context.Context, c *call) (*response, error) {
 	if err := parseQuery(c.r).err(); err != nil {
+		return nil, err
+	}
+	key, err := idempotencyKey(c.r)
+	if err != nil {
 		return nil, err
 	}
 	body, err := readBody(c.r, "application/json")
@@ -26,34 +35,42 @@ func (s *Server) create(ctx context.Context, c *call) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
+	var idem *store.Idempotency
+	if key != "" {
+		// The same record in any spelling is the same request.
+		sum := sha256.Sum256(p.AppendJSON(nil))
+		idem = &store.Idempotency{Key: key, Fingerprint: hex.EncodeToString(sum[:]), Expires: c.actor.Now.Add(IdempotencyKeyLifetime)}
+	}
 	id, err := uuid.NewV7()
 	if err != nil {
 		return nil, err
 	}
 	p = examreg.NewProcess(p, id.String(), c.actor)
-	if err := s.cfg.Store.CreateProcess(ctx, c.tenant, p, s.cfg.MaxProcessesPerTenant); err != nil {
-		return nil, err
+	answer := p.AppendJSON(nil)
+	if idem != nil {
+		idem.Answer = answer
 	}
-	return (&response{body: p}).withETag(p).with("Location", "/examRegProcesses/"+c.tenant+"/"+p.ID), nil
+	replay, err := s.cfg.Store.CreateProcess(ctx, c.tenant, p, s.cfg.MaxProcessesPerTenant, idem)
+	switch {
+	case err != nil:
+		return nil, err
+	case replay != nil:
+		return created(replay.Answer, c.tenant, replay.ID).with("Idempotent-Replayed", "true"), nil
+	}
+	return created(answer, c.tenant, p.ID()), nil
+}
+
+// created is the answer of a create: the record, its ETag (a created record
+// is at version 1) and where it lives.
+func created(body []byte, tenant, id string) *response {
+	return jsonResponse(body).with("ETag", examreg.ETag(1)).with("Location", "/examRegProcesses/"+tenant+"/"+id)
 }
 
 // list: GET /examRegProcesses/{tenantId}. One Query, one page; the next
 // page's key goes out in X-Exclusive-Start-Key and a Link rel="next".
 func (s *Server) list(ctx context.Context, c *call) (*response, error) {
 	q := parseQuery(c.r, "fields", "consistentRead", "exclusiveStartKey", "limit")
-	opt := store.ListOptions{ReadOptions: q.readOptions(), StartKey: q.Get("exclusiveStartKey")}
-	if q.Has("exclusiveStartKey") {
-		if _, err := store.DecodePageKey(opt.StartKey); err != nil {
-			q.problem("exclusiveStartKey", "is not a key this API returned")
-		}
-	}
-	if q.Has("limit") {
-		n, err := strconv.Atoi(q.Get("limit"))
-		if err != nil || n < 1 || n > 1000 {
-			q.problem("limit", "must be an integer from 1 to 1000")
-		}
-		opt.Limit = int32(n)
-	}
+	opt := store.ListOptions{ReadOptions: q.readOptions(), After: listPosition(q, c.tenant), Limit: q.limit()}
 	if err := q.err(); err != nil {
 		return nil, err
 	}
@@ -61,13 +78,19 @@ func (s *Server) list(ctx context.Context, c *call) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp := &response{body: page.Items}
-	if page.NextKey != "" {
-		q.Set("exclusiveStartKey", page.NextKey)
-		next := url.URL{Path: c.r.URL.Path, RawQuery: q.Values.Encode()}
-		resp.with("X-Exclusive-Start-Key", page.NextKey).with("Link", "<"+next.String()+`>; rel="next"`)
+	resp := jsonResponse(page.JSON)
+	if page.Last != "" {
+		nextPage(resp, c, q, encodePageKey(c.tenant, page.Last))
 	}
 	return resp, nil
+}
+
+// nextPage points a paged answer at its next page, keeping the request's
+// other parameters.
+func nextPage(resp *response, c *call, q *params, key string) {
+	q.Set("exclusiveStartKey", key)
+	next := url.URL{Path: c.r.URL.Path, RawQuery: q.Values.Encode()}
+	resp.with("X-Exclusive-Start-Key", key).with("Link", "<"+next.String()+`>; rel="next"`)
 }
 
 // get: GET /examRegProcesses/{tenantId}/{id}.
@@ -79,21 +102,11 @@ func (s *Server) get(ctx context.Context, c *call) (*response, error) {
 	if err := q.err(); err != nil {
 		return nil, err
 	}
-	// Every single-object answer carries its ETag, so a projection always
-	// reads sys_version, and returns it only when asked.
-	askedVersion := opt.Fields == nil || slices.ContainsFunc(opt.Fields, func(p []string) bool { return p[0] == "sys_version" })
-	if !askedVersion {
-		opt.Fields = append(opt.Fields, []string{"sys_version"})
-	}
-	p, err := s.cfg.Store.GetProcess(ctx, c.tenant, id, opt)
+	rec, err := s.cfg.Store.GetProcess(ctx, c.tenant, id, opt)
 	if err != nil {
 		return nil, err
 	}
-	resp := (&response{body: p}).withETag(p)
-	if !askedVersion {
-		p.SysVersion = 0 // omitted from the body
-	}
-	return resp, nil
+	return jsonResponse(rec.JSON).with("ETag", examreg.ETag(rec.Version)), nil
 }
 
 // update: PUT /examRegProcesses/{tenantId}/{id}, a full replacement of the
@@ -121,7 +134,12 @@ func (s *Server) update(ctx context.Context, c *call) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return (&response{body: saved}).withETag(saved), nil
+	return recordResponse(saved), nil
+}
+
+// recordResponse answers a record and its ETag.
+func recordResponse(p *examreg.Process) *response {
+	return jsonResponse(p.AppendJSON(nil)).with("ETag", p.ETag())
 }
 
 // patch: PATCH /examRegProcesses/{tenantId}/{id} with an RFC 6902 patch.
@@ -142,13 +160,25 @@ func (s *Server) patch(ctx context.Context, c *call) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return (&response{body: saved}).withETag(saved), nil
+	return recordResponse(saved), nil
 }
 
 // patchRecord applies a parsed patch to a record: the code path of PATCH and
 // of a batch's patch operations. read, when not nil, is the record as a
-// consistent read just found it (a batch reads its records together).
+// consistent read just found it (a batch reads its records together). An
+// empty patch changes nothing, so it writes nothing: the answer is the
+// record as it is.
 func (s *Server) patchRecord(ctx context.Context, c *call, id string, patch *examreg.Patch, cond ifMatch, read *examreg.Process) (*examreg.Process, error) {
+	if patch.IsEmpty() {
+		current := read
+		if current == nil {
+			var err error
+			if current, err = s.cfg.Store.ReadProcess(ctx, c.tenant, id); err != nil {
+				return nil, err
+			}
+		}
+		return current, cond.check(current)
+	}
 	change := func(current *examreg.Process) (*examreg.Process, error) {
 		if err := cond.check(current); err != nil {
 			return nil, err
@@ -170,7 +200,7 @@ func (s *Server) delete(ctx context.Context, c *call) (*response, error) {
 	if err := s.deleteRecord(ctx, c, id, parseIfMatch(c.r)); err != nil {
 		return nil, err
 	}
-	return &response{body: id}, nil
+	return jsonResponse(examreg.AppendString(nil, id)), nil
 }
 
 // deleteRecord is the code path of DELETE and of a batch's delete operations.
@@ -182,7 +212,7 @@ func (s *Server) deleteRecord(ctx context.Context, c *call, id string, cond ifMa
 		}
 		versions = cond.versions
 	}
-	return s.cfg.Store.DeleteProcess(ctx, c.tenant, id, versions)
+	return s.cfg.Store.DeleteProcess(ctx, c.tenant, id, versions, c.actor)
 }
 
 // noQuery checks that a write has no query parameters and a valid path id.

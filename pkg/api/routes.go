@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strings"
@@ -11,100 +12,114 @@ import (
 // Op names an operation: a route, a Lambda function, a log field.
 type Op string
 
-// The operations.
-const (
-	OpCreate   Op = "create"
-	OpList     Op = "list"
-	OpGet      Op = "get"
-	OpUpdate   Op = "update"
-	OpPatch    Op = "patch"
-	OpDelete   Op = "delete"
-	OpEligible Op = "eligible"
-	OpBatch    Op = "batch"
-)
-
-// Route is one route of the API. Path is written as API Gateway (and
-// net/http's ServeMux) write path parameters.
+// Route is one route of the API and the handler that serves it. Path is
+// written as API Gateway writes path parameters.
 type Route struct {
 	Op     Op
 	Method string
 	Path   string
+	handle func(*Server, context.Context, *call) (*response, error)
 }
 
+// The operations, each a route of the table below.
+const (
+	OpCreate         Op = "create"
+	OpList           Op = "list"
+	OpGet            Op = "get"
+	OpUpdate         Op = "update"
+	OpPatch          Op = "patch"
+	OpDelete         Op = "delete"
+	OpEligible       Op = "eligible"
+	OpBatch          Op = "batch"
+	OpHistory        Op = "history"
+	OpHistoryVersion Op = "historyversion"
+)
+
 // Routes is the route table. template.yaml, functions/ and events/ must
-// match it (a test holds them together).
+// match it (a test holds them together). When two routes match one path,
+// the earlier wins: /examRegProcesses/t/eligible/history/5 is an eligibility
+// check (contact "history", exam "5"), not version 5 of record "eligible".
 var Routes = []Route{
-	{OpCreate, http.MethodPost, "/examRegProcesses/{tenantId}"},
-	{OpList, http.MethodGet, "/examRegProcesses/{tenantId}"},
-	{OpGet, http.MethodGet, "/examRegProcesses/{tenantId}/{id}"},
-	{OpUpdate, http.MethodPut, "/examRegProcesses/{tenantId}/{id}"},
-	{OpPatch, http.MethodPatch, "/examRegProcesses/{tenantId}/{id}"},
-	{OpDelete, http.MethodDelete, "/examRegProcesses/{tenantId}/{id}"},
-	{OpEligible, http.MethodGet, "/examRegProcesses/{tenantId}/eligible/{contactId}/{examId}"},
-	{OpBatch, http.MethodPost, "/examRegProcesses/{tenantId}/batch"},
+	{OpCreate, http.MethodPost, "/examRegProcesses/{tenantId}", (*Server).create},
+	{OpList, http.MethodGet, "/examRegProcesses/{tenantId}", (*Server).list},
+	{OpBatch, http.MethodPost, "/examRegProcesses/{tenantId}/batch", (*Server).batch},
+	{OpGet, http.MethodGet, "/examRegProcesses/{tenantId}/{id}", (*Server).get},
+	{OpUpdate, http.MethodPut, "/examRegProcesses/{tenantId}/{id}", (*Server).update},
+	{OpPatch, http.MethodPatch, "/examRegProcesses/{tenantId}/{id}", (*Server).patch},
+	{OpDelete, http.MethodDelete, "/examRegProcesses/{tenantId}/{id}", (*Server).delete},
+	{OpHistory, http.MethodGet, "/examRegProcesses/{tenantId}/{id}/history", (*Server).history},
+	{OpEligible, http.MethodGet, "/examRegProcesses/{tenantId}/eligible/{contactId}/{examId}", (*Server).eligible},
+	{OpHistoryVersion, http.MethodGet, "/examRegProcesses/{tenantId}/{id}/history/{version}", (*Server).historyVersion},
 }
 
 // Handler serves the routes of the given operations (all of them when none
 // is given). A path no route matches is a 404, a known path with another
-// method a 405, both with the JSON error body.
+// method a 405 with an Allow header; both answer with the JSON error body
+// and, like every answer, X-Request-Id and a log line.
 func (s *Server) Handler(ops ...Op) http.Handler {
-	mux := http.NewServeMux()
+	var routes []compiledRoute
 	for _, rt := range Routes {
 		if len(ops) == 0 || slices.Contains(ops, rt.Op) {
-			mux.Handle(rt.Method+" "+rt.Path, s.endpoint(rt.Op, s.handlerOf(rt.Op)))
+			routes = append(routes, compiledRoute{rt, strings.Split(rt.Path, "/")})
 		}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h, pattern := mux.Handler(r)
-		// A path with an empty segment names no resource (wildcards would
-		// match the empty string).
-		if pattern != "" && !strings.Contains(r.URL.Path, "//") && !strings.HasSuffix(r.URL.Path, "/") {
-			mux.ServeHTTP(w, r) // sets the path values
-			return
+		segments := strings.Split(r.URL.Path, "/")
+		var allow []string
+		for _, rt := range routes {
+			switch {
+			case !rt.matches(segments):
+			case rt.Method != r.Method:
+				if !slices.Contains(allow, rt.Method) {
+					allow = append(allow, rt.Method)
+				}
+			default:
+				for i, p := range rt.segments {
+					if name, ok := parameter(p); ok {
+						r.SetPathValue(name, segments[i])
+					}
+				}
+				s.serve(w, r, rt.Op, rt.handle)
+				return
+			}
 		}
-		// ServeMux's own 404 and 405 answers are plain text; keep their
-		// status (and Allow header) and answer in JSON.
-		probe := &statusRecorder{header: http.Header{}}
-		if pattern == "" {
-			h.ServeHTTP(probe, r)
+		if allow != nil {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
 		}
-		err := &examreg.Error{Code: examreg.ENOTFOUND, Message: "Not Found"}
-		if pattern == "" && probe.status == http.StatusMethodNotAllowed {
-			w.Header().Set("Allow", strings.Join(probe.header.Values("Allow"), ", "))
-			err = &examreg.Error{Code: eMethod, Message: "Method Not Allowed"}
-		}
-		writeJSON(w, statusOf(err), errorBodyOf(err, ""))
+		s.serve(w, r, "", func(*Server, context.Context, *call) (*response, error) {
+			if allow == nil {
+				return nil, &examreg.Error{Code: examreg.ENOTFOUND, Message: "Not Found"}
+			}
+			return nil, &examreg.Error{Code: eMethod, Message: "Method Not Allowed"}
+		})
 	})
 }
 
-func (s *Server) handlerOf(op Op) handlerFunc {
-	switch op {
-	case OpCreate:
-		return s.create
-	case OpList:
-		return s.list
-	case OpGet:
-		return s.get
-	case OpUpdate:
-		return s.update
-	case OpPatch:
-		return s.patch
-	case OpDelete:
-		return s.delete
-	case OpEligible:
-		return s.eligible
-	case OpBatch:
-		return s.batch
+// compiledRoute is a route with its path split into segments.
+type compiledRoute struct {
+	Route
+	segments []string
+}
+
+// matches reports whether the segments of a request path match the route's.
+// A parameter never matches an empty segment: a path with one names no
+// resource.
+func (rt compiledRoute) matches(segments []string) bool {
+	if len(rt.segments) != len(segments) {
+		return false
 	}
-	panic("api: no handler for " + op)
+	for i, p := range rt.segments {
+		if _, ok := parameter(p); ok && segments[i] == "" || !ok && p != segments[i] {
+			return false
+		}
+	}
+	return true
 }
 
-// statusRecorder captures what ServeMux's fallback handlers answer.
-type statusRecorder struct {
-	header http.Header
-	status int
+// parameter returns the name of a path segment that is a parameter ("{id}").
+func parameter(segment string) (string, bool) {
+	if len(segment) > 2 && segment[0] == '{' && segment[len(segment)-1] == '}' {
+		return segment[1 : len(segment)-1], true
+	}
+	return "", false
 }
-
-func (r *statusRecorder) Header() http.Header         { return r.header }
-func (r *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
-func (r *statusRecorder) WriteHeader(status int)      { r.status = status }

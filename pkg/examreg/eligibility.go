@@ -3,6 +3,7 @@ package examreg
 import (
 	"cmp"
 	"slices"
+	"strings"
 )
 
 // Registration statuses.
@@ -15,38 +16,110 @@ const (
 	StatusRegistered = "registered"
 )
 
-// Registration is the part of an exam registration (owned by the
-// registrations service) that the eligible operation reads and returns.
-type Registration struct {
-	ID                   string   `json:"id,omitempty"`
-	Name                 string   `json:"name,omitempty"`
-	Number               *float64 `json:"number,omitempty"`
-	FirstName            *string  `json:"first_name,omitempty"`
-	LastName             *string  `json:"last_name,omitempty"`
-	EmailAddress         *string  `json:"email_address,omitempty"`
-	StudentID            string   `json:"student_id,omitempty"`
-	ExamID               string   `json:"exam_id,omitempty"`
-	ExamOfferingID       *string  `json:"exam_offering_id,omitempty"`
-	CourseRegistrationID *string  `json:"course_registration_id,omitempty"`
-	ProcessID            *string  `json:"process_id,omitempty"`
-	Date                 string   `json:"date,omitempty"`
-	Status               string   `json:"status,omitempty"`
-	Score                *float64 `json:"score,omitempty"`
-	Location             *string  `json:"location,omitempty"`
-	TestingFacilityID    *string  `json:"testing_facility_id,omitempty"`
-	TrainingLocationID   *string  `json:"training_location_id,omitempty"`
-	TrainingProviderID   *string  `json:"training_provider_id,omitempty"`
-	OrderID              *string  `json:"order_id,omitempty"`
-	OrderLineItemID      *string  `json:"order_line_item_id,omitempty"`
-	Notes                *string  `json:"notes,omitempty"`
+// Registration is an exam registration (owned by the registrations
+// service): the eligible operation reads a contact's latest and returns it.
+type Registration struct{ doc Value }
+
+// registrationShape is what the bulk loader accepts for a registration.
+var registrationShape = objectOf(
+	field{"id", aString},
+	field{"name", aString},
+	field{"number", aNumber},
+	field{"first_name", aString},
+	field{"last_name", aString},
+	field{"email_address", aString},
+	field{"student_id", aString},
+	field{"exam_id", aString},
+	field{"exam_offering_id", aString},
+	field{"course_registration_id", aString},
+	field{"process_id", aString},
+	field{"date", aString},
+	field{"status", aString},
+	field{"score", aNumber},
+	field{"location", aString},
+	field{"testing_facility_id", aString},
+	field{"training_location_id", aString},
+	field{"training_provider_id", aString},
+	field{"order_id", aString},
+	field{"order_line_item_id", aString},
+	field{"notes", aString},
+)
+
+// NewRegistration is the registration made of members read from storage:
+// those the schema knows, sorted by name.
+func NewRegistration(members []Member) *Registration {
+	return &Registration{doc: known(members, registrationShape)}
 }
+
+// DecodeRegistration decodes a registration strictly (unknown members and
+// wrong types are errors).
+func DecodeRegistration(body []byte) (*Registration, error) {
+	doc, err := decodeDocument(body, registrationShape, "an exam registration")
+	return &Registration{doc: doc}, err
+}
+
+// Text returns a member's string (or number literal), "" when absent.
+func (r *Registration) Text(name string) string { return r.doc.memberText(name) }
+
+// With returns a copy with the named string member set.
+func (r *Registration) With(name, value string) *Registration {
+	return &Registration{doc: withMember(r.doc, Member{name, StringValue(value)})}
+}
+
+// Status is the registration's status.
+func (r *Registration) Status() string { return r.Text("status") }
+
+// Document returns the registration as one JSON object.
+func (r *Registration) Document() Value { return r.doc }
 
 // Exam is the part of an exam (owned by the exams service) this resource
 // reads: exam_ids must name exams of the tenant.
-type Exam struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	IsActive *bool  `json:"is_active,omitempty"`
+type Exam struct{ doc Value }
+
+var examShape = objectOf(field{"id", aString}, field{"name", aString}, field{"is_active", aBoolean})
+
+// DecodeExam decodes an exam strictly.
+func DecodeExam(body []byte) (*Exam, error) {
+	doc, err := decodeDocument(body, examShape, "an exam")
+	return &Exam{doc: doc}, err
+}
+
+// Text returns a member's string, "" when absent.
+func (e *Exam) Text(name string) string { return e.doc.memberText(name) }
+
+// Document returns the exam as one JSON object.
+func (e *Exam) Document() Value { return e.doc }
+
+// decodeDocument parses body and checks it against s, an object shape.
+func decodeDocument(body []byte, s *shape, what string) (Value, error) {
+	doc, err := ParseJSON(body)
+	if err != nil {
+		return Value{}, err
+	}
+	if doc.kind != KindObject {
+		return Value{}, Invalid(what+" must be a JSON object", FieldError{Field: "", Message: "must be an object"})
+	}
+	var c conformer
+	doc = c.value(doc, s)
+	if c.problems != nil {
+		return Value{}, Invalid("invalid "+what[strings.IndexByte(what, ' ')+1:], c.problems...)
+	}
+	return doc, nil
+}
+
+// known keeps the members s knows, sorted by name.
+func known(members []Member, s *shape) Value {
+	members = slices.DeleteFunc(members, func(m Member) bool { _, ok := s.object.shapes[m.Name]; return !ok })
+	sortByName(members)
+	return ObjectValue(members)
+}
+
+// withMember returns a copy of the object doc with m set.
+func withMember(doc Value, m Member) Value {
+	members := slices.DeleteFunc(slices.Clone(doc.members), func(x Member) bool { return x.Name == m.Name })
+	members = append(members, m)
+	sortByName(members)
+	return ObjectValue(members)
 }
 
 // EligibleType is the process type a contact may use next, given their most
@@ -58,7 +131,7 @@ func EligibleType(last *Registration) string {
 	if last == nil {
 		return TypeRegister
 	}
-	switch last.Status {
+	switch last.Status() {
 	case StatusCancelled, StatusDraft:
 		return TypeRegister
 	case StatusFailed, StatusNoShow:
@@ -67,38 +140,61 @@ func EligibleType(last *Registration) string {
 	return ""
 }
 
+// Candidate is a process as the eligibility rule reads it, and its JSON,
+// which the answer carries when the process is eligible.
+type Candidate struct {
+	ID, Name, Type          string
+	IsActive, RestrictExams bool
+	ExamIDs                 []string
+	// DisplayOrder is display_order's number literal, "" when unset.
+	DisplayOrder string
+	JSON         []byte
+}
+
+// NewCandidate reads what the rule needs from a process.
+func NewCandidate(p *Process) Candidate {
+	doc := p.Document()
+	active, _ := doc.Member("is_active")
+	restrict, _ := doc.Member("restrict_exams")
+	return Candidate{
+		ID: p.ID(), Name: doc.memberText("name"), Type: doc.memberText("type"),
+		IsActive: active.Bool(), RestrictExams: restrict.Bool(),
+		ExamIDs: p.ExamIDs(), DisplayOrder: doc.memberText("display_order"),
+		JSON: p.AppendJSON(nil),
+	}
+}
+
 // EligibleProcesses returns the processes a contact may use for an exam:
 // those that are active, serve the exam (restrict_exams is not true, or the
 // exam is in exam_ids) and are of the type EligibleType allows, sorted by
 // display_order (absent last) and then name.
-func EligibleProcesses(processes []*Process, examID string, last *Registration) []*Process {
-	eligible := []*Process{}
+func EligibleProcesses(processes []Candidate, examID string, last *Registration) []Candidate {
+	eligible := []Candidate{}
 	want := EligibleType(last)
 	if want == "" {
 		return eligible
 	}
 	for _, p := range processes {
-		active := p.IsActive != nil && *p.IsActive
-		serves := p.RestrictExams == nil || !*p.RestrictExams || slices.Contains(p.ExamIDs, examID)
-		if active && serves && p.Type == want {
+		serves := !p.RestrictExams || slices.Contains(p.ExamIDs, examID)
+		if p.IsActive && serves && p.Type == want {
 			eligible = append(eligible, p)
 		}
 	}
-	slices.SortStableFunc(eligible, func(a, b *Process) int {
+	slices.SortStableFunc(eligible, func(a, b Candidate) int {
 		return cmp.Or(compareOrder(a.DisplayOrder, b.DisplayOrder), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
 	})
 	return eligible
 }
 
 // compareOrder sorts set display orders ascending and unset ones last.
-func compareOrder(a, b *float64) int {
+func compareOrder(a, b string) int {
 	switch {
-	case a == nil && b == nil:
+	case a == "" && b == "":
 		return 0
-	case a == nil:
+	case a == "":
 		return 1
-	case b == nil:
+	case b == "":
 		return -1
 	}
-	return cmp.Compare(*a, *b)
+	return compareNumbers(a, b)
 }

@@ -15,6 +15,7 @@ const (
 	ENOTFOUND     = "not_found"    // the record (or, for eligible, the exam) does not exist
 	ECONFLICT     = "conflict"     // a missing reference, a dependent record or a stale sys_version
 	EPRECONDITION = "precondition" // If-Match did not match
+	EKEYREUSED    = "key_reused"   // an Idempotency-Key came back with another request
 	ELIMIT        = "limit"        // the tenant's process limit is reached
 	ETHROTTLED    = "throttled"    // the engine asked us to slow down
 	ETOOLARGE     = "too_large"    // the request body is larger than the service accepts

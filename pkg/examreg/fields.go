@@ -1,8 +1,6 @@
 package examreg
 
 import (
-	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -10,8 +8,6 @@ import (
 
 // MaxFieldPaths bounds how many paths one `fields` parameter may name.
 const MaxFieldPaths = 64
-
-var memberPattern = regexp.MustCompile(`^[\w-]{1,255}$`)
 
 // ParseFields parses the `fields` query parameter: a comma-separated list of
 // top-level field names or dotted paths into object fields
@@ -52,31 +48,40 @@ func ParseFields(s string) ([][]string, error) {
 
 // checkFieldPath returns what is wrong with a path, or "".
 func checkFieldPath(segments []string) string {
-	t := reflect.TypeFor[Process]()
+	s := processShape
 	for i, seg := range segments {
 		if seg == "" {
 			return "is empty"
 		}
 		switch {
-		case t.Kind() == reflect.Struct:
-			j, ok := fieldIndex(t)[seg]
+		case s.kind == KindObject && s.object != nil:
+			next, ok := s.object.shapes[seg]
 			if !ok {
 				return "is not a field of an exam reg process"
 			}
-			t = t.Field(j).Type
-			if t.Kind() == reflect.Pointer {
-				t = t.Elem()
-			}
-		case t.Kind() == reflect.Map || t.Kind() == reflect.Interface: // free-form objects
-			if !memberPattern.MatchString(seg) {
+			s = next
+		case s.free || s.kind == KindObject: // free-form objects
+			if !validMemberName(seg) {
 				return "has an invalid member name"
 			}
-			if t.Kind() == reflect.Map {
-				t = t.Elem()
-			}
+			s = anyValue
 		default:
 			return strings.Join(segments[:i], ".") + " has no members to select"
 		}
 	}
 	return ""
+}
+
+// validMemberName matches ^[\w-]{1,255}$: the member names a projection can
+// select inside a free-form object.
+func validMemberName(s string) bool {
+	if s == "" || len(s) > 255 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isWordByte(s[i]) && s[i] != '-' {
+			return false
+		}
+	}
+	return true
 }

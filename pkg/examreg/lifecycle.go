@@ -1,55 +1,58 @@
 package examreg
 
 import (
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // serverManaged are the fields only the server writes. A client's values for
 // them are ignored in a PUT body (apart from id and sys_version, see
 // Replace) and refused in a patch.
-var serverManaged = map[string]bool{
-	"id":                          true,
-	"sys_version":                 true,
-	"sys_created_at":              true,
-	"sys_created_by_id":           true,
-	"sys_last_modified_at":        true,
-	"sys_last_modified_by_id":     true,
-	"sys_deleted_by_id":           true,
-	"sys_last_security_context":   true,
-	"sys_calculated_field_error":  true,
-	"sys_calculated_field_errors": true,
+var serverManaged = []string{
+	"id",
+	"sys_version",
+	"sys_created_at",
+	"sys_created_by_id",
+	"sys_last_modified_at",
+	"sys_last_modified_by_id",
+	"sys_deleted_by_id",
+	"sys_last_security_context",
+	"sys_calculated_field_error",
+	"sys_calculated_field_errors",
 }
 
 // IsServerManaged reports whether the top-level field name is written only
 // by the server.
-func IsServerManaged(name string) bool { return serverManaged[name] }
+func IsServerManaged(name string) bool { return slices.Contains(serverManaged, name) }
 
 // DecodeProcess decodes and validates a create body (id "") or the PUT body
 // for the record id. A create body must not carry an id (the server assigns
 // it); a PUT body's id, when present, must be the path's. Every problem is
 // reported at once.
 func DecodeProcess(body []byte, id string) (*Process, error) {
-	raw, err := singleValue(body)
+	doc, err := ParseJSON(body)
 	if err != nil {
 		return nil, err
 	}
-	return decodeProcess(raw, id)
+	return decodeProcess(doc, id)
 }
 
-// decodeProcess is DecodeProcess on one JSON value.
-func decodeProcess(raw []byte, id string) (*Process, error) {
-	var p Process
-	wrongType := decodeFields(raw, &p)
-	if len(wrongType) == 1 && wrongType[0].Field == "" {
-		return nil, Invalid("an exam reg process must be a JSON object", wrongType...)
+// decodeProcess is DecodeProcess on a parsed document, which it may reorder.
+func decodeProcess(doc Value, id string) (*Process, error) {
+	if doc.kind != KindObject {
+		return nil, Invalid("an exam reg process must be a JSON object", FieldError{Field: "", Message: "must be an object"})
 	}
+	var c conformer
+	p := NewStoredProcess(c.value(doc, processShape).members)
+	wrongType := c.problems
 	v := p.validate()
-	switch {
-	case id == "" && p.ID != "":
+	switch bodyID := p.ID(); {
+	case id == "" && bodyID != "":
 		v.add("id", "must not be sent on create: the server assigns ids")
-	case id != "" && p.ID != "" && p.ID != id:
+	case id != "" && bodyID != "" && bodyID != id:
 		v.add("id", "must equal the id in the path")
 	}
 	// A field that could not be decoded is reported as such, not again as
@@ -63,55 +66,117 @@ func decodeProcess(raw []byte, id string) (*Process, error) {
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	return &p, nil
+	return p, nil
 }
 
 // NewProcess turns a decoded create body into the record to store under id,
 // with every server-managed field set afresh (sys_version 1).
 func NewProcess(p *Process, id string, by Actor) *Process {
-	p.adoptServerFields(&Process{ID: id})
-	p.SysCreatedAt = Timestamp(by.Now)
-	p.SysCreatedByID = by.UserID
-	p.stamp(by)
-	return p
+	created := []Member{
+		{"id", StringValue(id)},
+		{"sys_created_at", StringValue(Timestamp(by.Now))},
+		{"sys_created_by_id", StringValue(by.UserID)},
+	}
+	return p.update(append(created, stamp(0, by)...), serverManaged...)
 }
 
-// Replace turns a decoded PUT body into the successor of current, leaving p
-// as it is. The body's sys_version, when present (and not 0), must be the
-// stored one, or the answer is ErrStale: a client that GETs, edits and PUTs
-// back cannot overwrite someone else's update unknowingly. Every other
-// server-managed field is carried over from current.
+// Replace turns a decoded PUT body into the successor of current. The body's
+// sys_version, when present (and not 0), must be the stored one, or the
+// answer is ErrStale: a client that GETs, edits and PUTs back cannot
+// overwrite someone else's update unknowingly. Every other server-managed
+// field is carried over from current.
 func Replace(current, p *Process, by Actor) (*Process, error) {
-	if p.SysVersion != 0 && p.SysVersion != current.SysVersion {
+	if v := p.Version(); v != 0 && v != current.Version() {
 		return nil, ErrStale
 	}
-	next := *p
-	next.adoptServerFields(current)
-	next.stamp(by)
-	return &next, nil
+	return p.update(append(serverFields(current), stamp(current.Version(), by)...), serverManaged...), nil
 }
 
-// adoptServerFields copies every server-managed field from src.
-func (p *Process) adoptServerFields(src *Process) {
-	p.ID = src.ID
-	p.SysVersion = src.SysVersion
-	p.SysCreatedAt = src.SysCreatedAt
-	p.SysCreatedByID = src.SysCreatedByID
-	p.SysLastModifiedAt = src.SysLastModifiedAt
-	p.SysLastModifiedByID = src.SysLastModifiedByID
-	p.SysDeletedByID = src.SysDeletedByID
-	p.SysLastSecurityContext = src.SysLastSecurityContext
-	p.SysCalculatedFieldError = src.SysCalculatedFieldError
-	p.SysCalculatedFieldErrors = src.SysCalculatedFieldErrors
+// serverFields are the server-managed members of p.
+func serverFields(p *Process) []Member {
+	var kept []Member
+	for _, m := range p.members {
+		if IsServerManaged(m.Name) {
+			kept = append(kept, m)
+		}
+	}
+	return kept
 }
 
-// stamp records a write by an actor: the next version, who and when.
-func (p *Process) stamp(by Actor) {
-	p.SysVersion++
-	p.SysLastModifiedAt = Timestamp(by.Now)
-	p.SysLastModifiedByID = by.UserID
-	p.SysLastSecurityContext = by.securityContext()
+// stamp is what a write by an actor records over a record at version: the
+// next version, who and when.
+func stamp(version int64, by Actor) []Member {
+	return []Member{
+		{"sys_version", IntValue(version + 1)},
+		{"sys_last_modified_at", StringValue(Timestamp(by.Now))},
+		{"sys_last_modified_by_id", StringValue(by.UserID)},
+		{"sys_last_security_context", by.securityContext()},
+	}
 }
 
 // ETag is the entity tag of a record: its quoted sys_version.
-func (p *Process) ETag() string { return strconv.Quote(strconv.FormatInt(p.SysVersion, 10)) }
+func (p *Process) ETag() string { return ETag(p.Version()) }
+
+// ETag is the entity tag of the record at version.
+func ETag(version int64) string { return strconv.Quote(strconv.FormatInt(version, 10)) }
+
+// DecodeLoadedProcess decodes and validates a whole record as the bulk
+// loader reads it: the fields a client writes are checked as in a PUT body,
+// server-managed ones are kept as given.
+func DecodeLoadedProcess(body []byte) (*Process, error) {
+	doc, err := ParseJSON(body)
+	if err != nil {
+		return nil, err
+	}
+	id, _ := doc.Member("id")
+	p, err := decodeProcess(doc, id.Text())
+	if id.Kind() == KindString && ValidID(id.Text()) || id.Kind() != KindString && id.Kind() != KindNull {
+		return p, err // a valid id, or one of the wrong type, already reported
+	}
+	// A stored record is found by its id: a bad one is reported first.
+	missing := FieldError{Field: "id", Message: `is required and must match ^[\w|-]+$`}
+	var e *Error
+	if errors.As(err, &e) {
+		return nil, Invalid(e.Message, append([]FieldError{missing}, e.Fields...)...)
+	}
+	return nil, Invalid("invalid exam reg process: id "+missing.Message, missing)
+}
+
+// BulkLoad is one run of the bulk loader.
+type BulkLoad struct {
+	Tenant, ID, SourceFile string
+	Now                    time.Time
+}
+
+// Loaded is p as a bulk load stores it, from line lineNo of the load's
+// file: the sys_bulk_load_* fields set; sys_version, the created and
+// modified times and users kept when the file gives them, set otherwise;
+// and sys_last_security_context recording the load (operation bulk_load,
+// the load's id as the request), as the change history reads it.
+func (l BulkLoad) Loaded(p *Process, lineNo int) *Process {
+	now := StringValue(Timestamp(l.Now))
+	set := []Member{
+		{"sys_bulk_load_pk", StringValue(l.Tenant + "#" + l.ID)},
+		{"sys_bulk_load_id", StringValue(l.ID)},
+		{"sys_bulk_load_at", now},
+		{"sys_bulk_load_record_no", IntValue(int64(lineNo))},
+		{"sys_bulk_load_source_file", StringValue(l.SourceFile)},
+		{"sys_last_security_context", Actor{UserID: bulkLoader, TenantID: l.Tenant, RequestID: l.ID, Operation: OperationBulkLoad, Now: l.Now}.securityContext()},
+	}
+	defaults := []Member{
+		{"sys_version", IntValue(1)},
+		{"sys_created_at", now},
+		{"sys_last_modified_at", now},
+		{"sys_created_by_id", StringValue(bulkLoader)},
+		{"sys_last_modified_by_id", StringValue(bulkLoader)},
+	}
+	for _, d := range defaults {
+		if _, given := p.Member(d.Name); !given {
+			set = append(set, d)
+		}
+	}
+	return p.update(set)
+}
+
+// bulkLoader is the user a bulk load writes as, where a record names none.
+const bulkLoader = "bulk-loader"

@@ -1,11 +1,20 @@
-// Package examreg is the Exam Reg Processes resource: its type, strict
-// decoding, validation, system fields, patch rules and eligibility rule.
+// Package examreg is the Exam Reg Processes resource: its schema, strict
+// decoding, validation, system fields, patch rules, eligibility rule and
+// change history.
 //
-// It knows neither HTTP nor AWS. The JSON field names are the wire names of
-// the API and, through pkg/store, the attribute names in DynamoDB.
+// It knows neither HTTP nor AWS. A record is held as the JSON document a
+// client wrote (a Value per member), checked against the schema, so that
+// what a client writes is exactly what it reads back: empty arrays and
+// objects stay, numbers keep every digit, free-form values keep every
+// member. The member names are the wire names of the API and, through
+// pkg/store, the attribute names in DynamoDB.
 package examreg
 
-import "time"
+import (
+	"slices"
+	"strconv"
+	"time"
+)
 
 // Process types.
 const (
@@ -13,105 +22,157 @@ const (
 	TypeRetest   = "retest"
 )
 
-// Process is an exam reg process: the steps a contact follows to register
-// for (or retake) an exam. Optional scalars are pointers so that "absent"
-// and "false", "0" or "" stay different; every field is omitempty so that a
-// projection (the `fields` query parameter) renders only what was read.
+// processShape is an exam reg process: the members it may have, in the order
+// the service writes them.
+var processShape = objectOf(
+	field{"id", aString},
+	field{"name", aString},
+	field{"display_in_portal_as", aString},
+	field{"description", aString},
+	field{"type", aString},
+	field{"display_order", aNumber},
+	field{"restrict_exams", aBoolean},
+	field{"exam_ids", arrayOf(aString)},
+	field{"show_contact_form", aBoolean},
+	field{"contact_form_options", stringsObject("contact_form_id", "html")},
+	field{"available_to_training_providers", aBoolean},
+	field{"form_id", aString},
+	field{"is_active", aBoolean},
+	field{"custom_field_values", arrayOf(objectOf(
+		field{"custom_field_id", aString},
+		field{"boolean_value", aBoolean},
+		field{"file_url_value", aString},
+		field{"list_value", arrayOf(anyValue)},
+		field{"numeric_value", aNumber},
+		field{"string_value", aString},
+		field{"table_value", arrayOf(aFreeObject)},
+	))},
+	field{"available_in_portal", aBoolean},
+	field{"override_checkout_settings", aBoolean},
+	// checkout_settings is kept as given: only bank_account_id and
+	// business_unit_id are known to be required, the rest of its schema is
+	// not published.
+	field{"checkout_settings", aFreeObject},
+	field{"enable_confirmation_email", aBoolean},
+	field{"confirmation_email", stringsObject("subject", "body", "from", "from_name", "reply_to", "cc", "bcc")},
+	field{"sys_deleted_by_id", aString},
+	field{"sys_version", anInteger},
+	field{"sys_created_at", aString},
+	field{"sys_last_modified_at", aString},
+	field{"sys_created_by_id", aString},
+	field{"sys_last_modified_by_id", aString},
+	field{"sys_external_id", aString},
+	field{"sys_locked", aBoolean},
+	field{"sys_bulk_load_pk", aString},
+	field{"sys_bulk_load_at", aString},
+	field{"sys_bulk_load_id", aString},
+	field{"sys_bulk_load_record_no", aNumber},
+	field{"sys_bulk_load_source_file", aString},
+	field{"sys_last_bulk_data_operation_id", aString},
+	field{"sys_last_bulk_data_operation_sys_version", aString},
+	field{"sys_directive", aString},
+	field{"sys_calculated_field_error", aString},
+	field{"sys_snapshot_base_version", aNumber},
+	field{"sys_has_files_in_s3", aBoolean},
+	field{"sys_configuration_snapshot_id", aString},
+	field{"sys_last_security_context", stringsObject("user_id", "tenant_id", "request_id", "source_ip", "user_agent", "operation", "at")},
+	field{"sys_calculated_field_errors", arrayOf(stringsObject("error", "field"))},
+)
+
+// ProcessFields are the top-level members of an exam reg process, in the
+// order the service writes them.
+func ProcessFields() []string { return processShape.object.names }
+
+// Process is an exam reg process: a JSON object whose members follow the
+// schema, held in the order ProcessFields gives. A Process is not changed
+// once built: every write makes a new one.
 type Process struct {
-	ID                           string              `json:"id,omitempty"`
-	Name                         string              `json:"name,omitempty"`
-	DisplayInPortalAs            *string             `json:"display_in_portal_as,omitempty"`
-	Description                  *string             `json:"description,omitempty"`
-	Type                         string              `json:"type,omitempty"`
-	DisplayOrder                 *float64            `json:"display_order,omitempty"`
-	RestrictExams                *bool               `json:"restrict_exams,omitempty"`
-	ExamIDs                      []string            `json:"exam_ids,omitempty"`
-	ShowContactForm              *bool               `json:"show_contact_form,omitempty"`
-	ContactFormOptions           *ContactFormOptions `json:"contact_form_options,omitempty"`
-	AvailableToTrainingProviders *bool               `json:"available_to_training_providers,omitempty"`
-	FormID                       *string             `json:"form_id,omitempty"`
-	IsActive                     *bool               `json:"is_active,omitempty"`
-	CustomFieldValues            []CustomFieldValue  `json:"custom_field_values,omitempty"`
-	AvailableInPortal            *bool               `json:"available_in_portal,omitempty"`
-	OverrideCheckoutSettings     *bool               `json:"override_checkout_settings,omitempty"`
-	// CheckoutSettings is kept as given: only bank_account_id and
-	// business_unit_id are known to be required, the rest of its schema is not
-	// published.
-	CheckoutSettings        map[string]any `json:"checkout_settings,omitempty"`
-	EnableConfirmationEmail *bool          `json:"enable_confirmation_email,omitempty"`
-	ConfirmationEmail       *Email         `json:"confirmation_email,omitempty"`
-
-	SysDeletedByID                     *string                `json:"sys_deleted_by_id,omitempty"`
-	SysVersion                         int64                  `json:"sys_version,omitempty"`
-	SysCreatedAt                       string                 `json:"sys_created_at,omitempty"`
-	SysLastModifiedAt                  string                 `json:"sys_last_modified_at,omitempty"`
-	SysCreatedByID                     string                 `json:"sys_created_by_id,omitempty"`
-	SysLastModifiedByID                string                 `json:"sys_last_modified_by_id,omitempty"`
-	SysExternalID                      *string                `json:"sys_external_id,omitempty"`
-	SysLocked                          *bool                  `json:"sys_locked,omitempty"`
-	SysBulkLoadPK                      *string                `json:"sys_bulk_load_pk,omitempty"`
-	SysBulkLoadAt                      *string                `json:"sys_bulk_load_at,omitempty"`
-	SysBulkLoadID                      *string                `json:"sys_bulk_load_id,omitempty"`
-	SysBulkLoadRecordNo                *float64               `json:"sys_bulk_load_record_no,omitempty"`
-	SysBulkLoadSourceFile              *string                `json:"sys_bulk_load_source_file,omitempty"`
-	SysLastBulkDataOperationID         *string                `json:"sys_last_bulk_data_operation_id,omitempty"`
-	SysLastBulkDataOperationSysVersion *string                `json:"sys_last_bulk_data_operation_sys_version,omitempty"`
-	SysDirective                       *string                `json:"sys_directive,omitempty"`
-	SysCalculatedFieldError            *string                `json:"sys_calculated_field_error,omitempty"`
-	SysSnapshotBaseVersion             *float64               `json:"sys_snapshot_base_version,omitempty"`
-	SysHasFilesInS3                    *bool                  `json:"sys_has_files_in_s3,omitempty"`
-	SysConfigurationSnapshotID         *string                `json:"sys_configuration_snapshot_id,omitempty"`
-	SysLastSecurityContext             *SecurityContext       `json:"sys_last_security_context,omitempty"`
-	SysCalculatedFieldErrors           []CalculatedFieldError `json:"sys_calculated_field_errors,omitempty"`
+	members []Member
 }
 
-// ContactFormOptions is the contact form shown before the registration.
-type ContactFormOptions struct {
-	ContactFormID string  `json:"contact_form_id,omitempty"`
-	HTML          *string `json:"html,omitempty"`
+// NewStoredProcess is the process made of members read from storage: those
+// the schema knows (objects inside them must already have their members
+// sorted by name). Other members, such as storage keys, are left out.
+func NewStoredProcess(members []Member) *Process {
+	return &Process{members: inSchemaOrder(slices.DeleteFunc(members, func(m Member) bool {
+		_, known := processShape.object.index[m.Name]
+		return !known
+	}))}
 }
 
-// Email is the confirmation email sent once a registration is processed.
-type Email struct {
-	Subject  string  `json:"subject,omitempty"`
-	Body     string  `json:"body,omitempty"`
-	From     *string `json:"from,omitempty"`
-	FromName *string `json:"from_name,omitempty"`
-	ReplyTo  *string `json:"reply_to,omitempty"`
-	CC       *string `json:"cc,omitempty"`
-	BCC      *string `json:"bcc,omitempty"`
+// inSchemaOrder sorts known top-level members in the order ProcessFields gives.
+func inSchemaOrder(members []Member) []Member {
+	slices.SortFunc(members, func(a, b Member) int {
+		return processShape.object.index[a.Name] - processShape.object.index[b.Name]
+	})
+	return members
 }
 
-// CustomFieldValue is the value of one Platform custom field.
-type CustomFieldValue struct {
-	CustomFieldID string           `json:"custom_field_id,omitempty"`
-	BooleanValue  *bool            `json:"boolean_value,omitempty"`
-	FileURLValue  *string          `json:"file_url_value,omitempty"`
-	ListValue     []any            `json:"list_value,omitempty"`
-	NumericValue  *float64         `json:"numeric_value,omitempty"`
-	StringValue   *string          `json:"string_value,omitempty"`
-	TableValue    []map[string]any `json:"table_value,omitempty"`
+// Members returns the members of the process, in the order ProcessFields gives.
+func (p *Process) Members() []Member { return p.members }
+
+// Document returns the process as one JSON object.
+func (p *Process) Document() Value { return ObjectValue(p.members) }
+
+// AppendJSON appends the process's JSON text to dst.
+func (p *Process) AppendJSON(dst []byte) []byte { return AppendJSON(dst, p.Document()) }
+
+// MarshalJSON writes the process as a client reads it.
+func (p *Process) MarshalJSON() ([]byte, error) { return p.AppendJSON(nil), nil }
+
+// Member returns the value of a top-level member.
+func (p *Process) Member(name string) (Value, bool) { return p.Document().Member(name) }
+
+// ID returns the record's id.
+func (p *Process) ID() string { return p.Document().memberText("id") }
+
+// Version returns sys_version, 0 when absent.
+func (p *Process) Version() int64 {
+	n, _ := strconv.ParseInt(p.Document().memberText("sys_version"), 10, 64)
+	return n
 }
 
-// SecurityContext records who made the last write, from where and how.
-type SecurityContext struct {
-	UserID    string `json:"user_id,omitempty"`
-	TenantID  string `json:"tenant_id,omitempty"`
-	RequestID string `json:"request_id,omitempty"`
-	SourceIP  string `json:"source_ip,omitempty"`
-	UserAgent string `json:"user_agent,omitempty"`
-	Operation string `json:"operation,omitempty"`
-	At        string `json:"at,omitempty"`
-}
-
-// CalculatedFieldError is a calculated field that could not be computed.
-type CalculatedFieldError struct {
-	Error string `json:"error,omitempty"`
-	Field string `json:"field,omitempty"`
+// RequestID returns the request that wrote this version of the record (from
+// sys_last_security_context).
+func (p *Process) RequestID() string {
+	ctx, _ := p.Member("sys_last_security_context")
+	return ctx.memberText("request_id")
 }
 
 // IsLocked reports whether the record refuses changes through the API.
-func (p *Process) IsLocked() bool { return p.SysLocked != nil && *p.SysLocked }
+func (p *Process) IsLocked() bool {
+	v, _ := p.Member("sys_locked")
+	return v.Bool()
+}
+
+// ExamIDs returns the exams the process serves.
+func (p *Process) ExamIDs() []string {
+	v, _ := p.Member("exam_ids")
+	ids := make([]string, len(v.items))
+	for i, id := range v.items {
+		ids[i] = id.text
+	}
+	return ids
+}
+
+// update returns a copy of p in which the members of set are set (added or
+// replaced; of two with one name, the later wins) and the members named in
+// remove are removed.
+func (p *Process) update(set []Member, remove ...string) *Process {
+	named := func(name string) func(Member) bool { return func(m Member) bool { return m.Name == name } }
+	var members []Member
+	for _, m := range p.members {
+		if !slices.Contains(remove, m.Name) && !slices.ContainsFunc(set, named(m.Name)) {
+			members = append(members, m)
+		}
+	}
+	for i, m := range set {
+		if !slices.ContainsFunc(set[i+1:], named(m.Name)) {
+			members = append(members, m)
+		}
+	}
+	return &Process{members: inSchemaOrder(members)}
+}
 
 // Actor is who performs a write and the request it arrived in; it fills the
 // sys_*_by_id fields and sys_last_security_context.
@@ -129,14 +190,16 @@ type Actor struct {
 // UTC with milliseconds.
 func Timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
 
-func (a Actor) securityContext() *SecurityContext {
-	return &SecurityContext{
-		UserID:    a.UserID,
-		TenantID:  a.TenantID,
-		RequestID: a.RequestID,
-		SourceIP:  a.SourceIP,
-		UserAgent: a.UserAgent,
-		Operation: a.Operation,
-		At:        Timestamp(a.Now),
-	}
+// securityContext is sys_last_security_context for a write by a, members
+// sorted by name as every object the service writes.
+func (a Actor) securityContext() Value {
+	return ObjectValue([]Member{
+		{"at", StringValue(Timestamp(a.Now))},
+		{"operation", StringValue(a.Operation)},
+		{"request_id", StringValue(a.RequestID)},
+		{"source_ip", StringValue(a.SourceIP)},
+		{"tenant_id", StringValue(a.TenantID)},
+		{"user_agent", StringValue(a.UserAgent)},
+		{"user_id", StringValue(a.UserID)},
+	})
 }

@@ -1,10 +1,9 @@
 package examreg
 
 import (
-	"encoding/json"
-	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Limits on what one record may hold. They keep every record inside a single
@@ -14,101 +13,136 @@ const (
 	// itself and the tenant counter: every exam id is checked in the same
 	// transaction as the write.
 	MaxExamIDs = 98
-	// MaxRecordBytes bounds the JSON size of a record, well under DynamoDB's
-	// 400 KB item limit.
+	// MaxRecordBytes bounds the JSON size of a record. A DynamoDB item is at
+	// most 400 KB; JSON costs at least three bytes for what DynamoDB stores
+	// in four (an empty list in a list), so 300,000 bytes of JSON always fit.
 	MaxRecordBytes = 300_000
 	// MaxNesting bounds the depth of free-form values (checkout_settings and
 	// custom field values); DynamoDB allows 32 levels in all.
 	MaxNesting = 16
 )
 
-var (
-	idPattern            = regexp.MustCompile(`^[\w|-]+$`)
-	formIDPattern        = regexp.MustCompile(`^certifications-exam-registrations__.*`)
-	customFieldIDPattern = regexp.MustCompile(`^[a-z\d:_-]{1,300}__c$`)
-)
-
 // ValidID reports whether s is a valid record id (also used for tenant,
-// exam and contact ids, which become parts of DynamoDB keys).
-func ValidID(s string) bool { return len(s) <= 512 && idPattern.MatchString(s) }
-
-// Validate checks everything a client can write and reports every problem
-// found, each with its field. It does not look at server-managed fields.
-func (p *Process) Validate() error {
-	v := p.validate()
-	return v.err()
+// exam and contact ids, which become parts of DynamoDB keys): 1 to 512
+// letters, digits, '_', '|' or '-' (^[\w|-]+$).
+func ValidID(s string) bool {
+	if s == "" || len(s) > 512 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isWordByte(c) && c != '|' && c != '-' {
+			return false
+		}
+	}
+	return true
 }
 
+// isWordByte reports whether c is in \w: an ASCII letter, digit or '_'.
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
+// validCustomFieldID matches ^[a-z\d:_-]{1,300}__c$.
+func validCustomFieldID(s string) bool {
+	name, ok := strings.CutSuffix(s, "__c")
+	if !ok || name == "" || len(name) > 300 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == ':' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+const formIDPrefix = "certifications-exam-registrations__"
+
+// validate checks everything a client can write and reports every problem
+// found, each with its field. It does not look at server-managed fields.
+// Members of the wrong type were reported when the document was decoded;
+// here they read as absent.
 func (p *Process) validate() *validation {
 	v := &validation{}
-	v.required("name", p.Name != "")
-	switch p.Type {
-	case "":
+	doc := p.Document()
+	v.requiredText(doc, "", "name")
+	switch typ, _ := doc.Member("type"); {
+	case typ.kind != KindString:
 		v.add("type", "is required")
-	case TypeRegister, TypeRetest:
-	default:
+	case typ.text != TypeRegister && typ.text != TypeRetest:
 		v.add("type", `must be "register" or "retest"`)
 	}
-	v.examIDs(p.ExamIDs)
-	if v.required("contact_form_options", p.ContactFormOptions != nil) {
-		v.required("contact_form_options.contact_form_id", p.ContactFormOptions.ContactFormID != "")
+	v.examIDs(doc)
+	if form, ok := v.requiredObject(doc, "contact_form_options"); ok {
+		v.requiredText(form, "contact_form_options.", "contact_form_id")
 	}
-	if v.required("checkout_settings", p.CheckoutSettings != nil) {
+	if settings, ok := v.requiredObject(doc, "checkout_settings"); ok {
 		for _, name := range []string{"bank_account_id", "business_unit_id"} {
 			field := "checkout_settings." + name
-			switch s, ok := p.CheckoutSettings[name].(string); {
-			case p.CheckoutSettings[name] == nil:
+			switch s, ok := settings.Member(name); {
+			case !ok || s.kind == KindNull:
 				v.add(field, "is required")
-			case !ok:
+			case s.kind != KindString:
 				v.add(field, "must be a string")
-			case s == "":
+			case s.text == "":
 				v.add(field, "is required")
 			}
 		}
-		v.nesting("checkout_settings", p.CheckoutSettings)
+		v.nesting("checkout_settings", settings)
 	}
-	if v.required("confirmation_email", p.ConfirmationEmail != nil) {
-		v.required("confirmation_email.subject", p.ConfirmationEmail.Subject != "")
-		v.required("confirmation_email.body", p.ConfirmationEmail.Body != "")
+	if email, ok := v.requiredObject(doc, "confirmation_email"); ok {
+		v.requiredText(email, "confirmation_email.", "subject")
+		v.requiredText(email, "confirmation_email.", "body")
 	}
-	if p.FormID != nil && !formIDPattern.MatchString(*p.FormID) {
-		v.add("form_id", "must match ^certifications-exam-registrations__.*")
+	if form, ok := doc.Member("form_id"); ok && form.kind == KindString && !strings.HasPrefix(form.text, formIDPrefix) {
+		v.add("form_id", "must match ^"+formIDPrefix+".*")
 	}
-	for i, cf := range p.CustomFieldValues {
+	values, _ := doc.Member("custom_field_values")
+	for i, cf := range values.items {
 		field := "custom_field_values[" + strconv.Itoa(i) + "]"
-		if v.required(field+".custom_field_id", cf.CustomFieldID != "") && !customFieldIDPattern.MatchString(cf.CustomFieldID) {
+		if v.requiredText(cf, field+".", "custom_field_id") && !validCustomFieldID(cf.memberText("custom_field_id")) {
 			v.add(field+".custom_field_id", "must match ^[a-z\\d:_-]{1,300}__c$")
 		}
-		v.nesting(field+".list_value", cf.ListValue)
-		v.nesting(field+".table_value", cf.TableValue)
+		for _, name := range []string{"list_value", "table_value"} {
+			if list, ok := cf.Member(name); ok {
+				v.nesting(field+"."+name, list)
+			}
+		}
 	}
 	if len(v.fields) == 0 {
-		if b, err := json.Marshal(p); err != nil || len(b) > MaxRecordBytes { // the 300 KB bound of the whole record
+		buf := buffers.Get().(*[]byte)
+		*buf = p.AppendJSON((*buf)[:0])
+		if len(*buf) > MaxRecordBytes {
 			v.add("", "the exam reg process is larger than "+strconv.Itoa(MaxRecordBytes)+" bytes")
 		}
+		buffers.Put(buf)
 	}
 	return v
 }
 
-func (v *validation) examIDs(ids []string) {
-	if len(ids) == 0 {
+// buffers hold JSON text being measured.
+var buffers = sync.Pool{New: func() any { return new([]byte) }}
+
+func (v *validation) examIDs(doc Value) {
+	ids, _ := doc.Member("exam_ids")
+	if len(ids.items) == 0 {
 		v.add("exam_ids", "must contain at least one exam id")
 		return
 	}
-	if len(ids) > MaxExamIDs {
+	if len(ids.items) > MaxExamIDs {
 		v.add("exam_ids", "must contain at most "+strconv.Itoa(MaxExamIDs)+" exam ids")
 		return
 	}
-	seen := make(map[string]bool, len(ids))
-	for i, id := range ids {
+	seen := make(map[string]bool, len(ids.items))
+	for i, id := range ids.items {
 		field := "exam_ids[" + strconv.Itoa(i) + "]"
 		switch {
-		case !ValidID(id):
+		case !ValidID(id.text):
 			v.add(field, "must be an id matching ^[\\w|-]+$")
-		case seen[id]:
+		case seen[id.text]:
 			v.add(field, "duplicates an earlier exam id")
 		}
-		seen[id] = true
+		seen[id.text] = true
 	}
 }
 
@@ -119,15 +153,27 @@ func (v *validation) add(field, message string) {
 	v.fields = append(v.fields, FieldError{Field: field, Message: message})
 }
 
-// required adds "is required" unless present, and returns present.
-func (v *validation) required(field string, present bool) bool {
-	if !present {
-		v.add(field, "is required")
+// requiredText requires obj's member name to be a non-empty string, and
+// reports whether it is.
+func (v *validation) requiredText(obj Value, prefix, name string) bool {
+	if s, _ := obj.Member(name); s.kind != KindString || s.text == "" {
+		v.add(prefix+name, "is required")
+		return false
 	}
-	return present
+	return true
 }
 
-func (v *validation) nesting(field string, value any) {
+// requiredObject requires the document's member name to be an object.
+func (v *validation) requiredObject(doc Value, name string) (Value, bool) {
+	obj, _ := doc.Member(name)
+	if obj.kind != KindObject {
+		v.add(name, "is required")
+		return Value{}, false
+	}
+	return obj, true
+}
+
+func (v *validation) nesting(field string, value Value) {
 	if depth(value) > MaxNesting {
 		v.add(field, "is nested more than "+strconv.Itoa(MaxNesting)+" levels deep")
 	}
@@ -148,23 +194,26 @@ func (v *validation) err() error {
 	return Invalid("invalid exam reg process: "+strings.Join(msgs, "; "), v.fields...)
 }
 
-// depth is the nesting depth of a decoded JSON value (a scalar is 0).
-func depth(value any) int {
+// errOf is err with a given summary message.
+func (v *validation) errOf(message string) error {
+	if len(v.fields) == 0 {
+		return nil
+	}
+	return Invalid(message, v.fields...)
+}
+
+// depth is the nesting depth of a JSON value (a scalar is 0).
+func depth(v Value) int {
 	d := 0
-	switch x := value.(type) {
-	case map[string]any:
-		for _, e := range x {
-			d = max(d, depth(e))
+	switch v.kind {
+	case KindArray:
+		for _, item := range v.items {
+			d = max(d, depth(item))
 		}
 		return d + 1
-	case []any:
-		for _, e := range x {
-			d = max(d, depth(e))
-		}
-		return d + 1
-	case []map[string]any:
-		for _, e := range x {
-			d = max(d, depth(e))
+	case KindObject:
+		for _, m := range v.members {
+			d = max(d, depth(m.Value))
 		}
 		return d + 1
 	}

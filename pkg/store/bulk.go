@@ -15,29 +15,8 @@ import (
 // Item is one item for a bulk load, already in its place in the table.
 type Item map[string]types.AttributeValue
 
-// ExamItem places an exam of a tenant.
-func ExamItem(tenant string, e *examreg.Exam) (Item, error) {
-	return marshalItem(e, map[string]string{"pk": tenantPK(tenant), "sk": examSK(e.ID)})
-}
-
-// RegistrationItem places an exam registration of a tenant under its
-// contact, ordered by exam and date, and indexes it by its process.
-func RegistrationItem(tenant string, r *examreg.Registration) (Item, error) {
-	keys := map[string]string{
-		"pk": contactPK(tenant, r.StudentID),
-		"sk": regPrefix + r.ExamID + "#" + r.Date + "#" + r.ID,
-	}
-	if r.ProcessID != nil {
-		keys["gsi1pk"] = processRefPK(tenant, *r.ProcessID)
-		keys["gsi1sk"] = r.Date + "#" + r.ID
-	}
-	return marshalItem(r, keys)
-}
-
-// ProcessItem places a process of a tenant.
-func ProcessItem(tenant string, p *examreg.Process) (Item, error) {
-	return processItem(tenant, p)
-}
+// ProcessItem places a process of a tenant, for a bulk load.
+func ProcessItem(tenant string, p *examreg.Process) Item { return processItem(tenant, p) }
 
 // PutItems writes items with BatchWriteItem, 25 at a time, resending what
 // DynamoDB leaves unprocessed (with backoff), and reports progress after
@@ -56,7 +35,11 @@ func (s *Store) PutItems(ctx context.Context, items []Item, progress func(writte
 				return fmt.Errorf("store: %d items stayed unprocessed after %d attempts", len(pending[s.table]), attempt)
 			}
 			if attempt > 0 {
-				time.Sleep(time.Duration(attempt*attempt) * 50 * time.Millisecond)
+				select {
+				case <-time.After(time.Duration(attempt*attempt) * 50 * time.Millisecond):
+				case <-ctx.Done():
+					return ctx.Err()
+				}
 			}
 			out, err := s.db.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
 			if err != nil {

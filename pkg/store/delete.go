@@ -20,7 +20,19 @@ import (
 // (examreg.ErrNotFound), not being locked (examreg.ErrLocked) and, when
 // versions is not nil, having one of those sys_versions (examreg.ErrIfMatch).
 // A refused delete changes nothing.
-func (s *Store) DeleteProcess(ctx context.Context, tenant, id string, versions []int64) error {
+//
+// The same transaction records who deleted the record, from which request
+// and when, in a deletion item: a stream's REMOVE record carries only the
+// record as it was, and the change history needs the deleter. The deletion
+// item's condition also recognises a delete whose reply was lost and which
+// the SDK sent again: it fails only on this request's own deletion, and then
+// the delete succeeded.
+func (s *Store) DeleteProcess(ctx context.Context, tenant, id string, versions []int64, by examreg.Actor) error {
+	unlock, err := s.locks.lock(ctx, tenant, id)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	refs, err := s.db.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 aws.String(s.table),
 		IndexName:                 aws.String(gsi1),
@@ -65,19 +77,52 @@ func (s *Store) DeleteProcess(ctx context.Context, tenant, id string, versions [
 			ExpressionAttributeNames:  map[string]string{"#n": counterAttr},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":minus": &types.AttributeValueMemberN{Value: "-1"}},
 		}},
+		{Put: &types.Put{
+			TableName: aws.String(s.table),
+			Item: map[string]types.AttributeValue{
+				"pk":         &types.AttributeValueMemberS{Value: tenantPK(tenant)},
+				"sk":         &types.AttributeValueMemberS{Value: deletionPrefix + id},
+				"by":         &types.AttributeValueMemberS{Value: by.UserID},
+				"at":         &types.AttributeValueMemberS{Value: examreg.Timestamp(by.Now)},
+				"request_id": &types.AttributeValueMemberS{Value: by.RequestID},
+			},
+			ConditionExpression:       aws.String("attribute_not_exists(#request) OR #request <> :request"),
+			ExpressionAttributeNames:  map[string]string{"#request": "request_id"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":request": &types.AttributeValueMemberS{Value: by.RequestID}},
+		}},
 	})
-	if err != nil || reasons == nil {
+	switch {
+	case err != nil || reasons == nil:
 		return err
-	}
-	if reasons[0].Item == nil {
+	case failed(reasons, 2):
+		return nil // this request's own deletion, applied by an earlier attempt
+	case reasons[0].Item == nil:
 		return examreg.ErrNotFound
-	}
-	current, err := decodeProcess(reasons[0].Item)
-	if err != nil {
-		return err
-	}
-	if current.IsLocked() {
+	case processOf(reasons[0].Item).IsLocked():
 		return examreg.ErrLocked
 	}
 	return examreg.ErrIfMatch
+}
+
+// Deletion is who deleted a record, when, and from which request.
+type Deletion struct {
+	By, At, RequestID string
+}
+
+// ReadDeletion reads the last deletion of a record, or returns
+// examreg.ErrNotFound. One consistent GetItem.
+func (s *Store) ReadDeletion(ctx context.Context, tenant, id string) (Deletion, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:              aws.String(s.table),
+		Key:                    key(tenantPK(tenant), deletionPrefix+id),
+		ConsistentRead:         aws.Bool(true),
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+	})
+	if err != nil {
+		return Deletion{}, translate(err)
+	}
+	if out.Item == nil {
+		return Deletion{}, examreg.ErrNotFound
+	}
+	return Deletion{By: textOf(out.Item, "by"), At: textOf(out.Item, "at"), RequestID: textOf(out.Item, "request_id")}, nil
 }

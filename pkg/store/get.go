@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -20,9 +22,23 @@ type ReadOptions struct {
 	Consistent bool
 }
 
-// GetProcess reads one process, or returns examreg.ErrNotFound. One GetItem.
-func (s *Store) GetProcess(ctx context.Context, tenant, id string, opt ReadOptions) (*examreg.Process, error) {
-	expr, names := projection(opt.Fields)
+// Record is one stored process as a client reads it.
+type Record struct {
+	// JSON is the process's JSON text: the fields asked for, or all.
+	JSON []byte
+	// Version is its sys_version, read even when a projection leaves it
+	// out of JSON, so that every answer can carry the record's ETag.
+	Version int64
+}
+
+// GetProcess reads one process, or returns examreg.ErrNotFound. One GetItem;
+// the item goes straight to JSON.
+func (s *Store) GetProcess(ctx context.Context, tenant, id string, opt ReadOptions) (Record, error) {
+	fields, omit := opt.Fields, ""
+	if fields != nil && !slices.ContainsFunc(fields, func(p []string) bool { return p[0] == "sys_version" }) {
+		fields, omit = append(slices.Clip(fields), []string{"sys_version"}), "sys_version"
+	}
+	expr, names := projection(fields)
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:                aws.String(s.table),
 		Key:                      key(tenantPK(tenant), processSK(id)),
@@ -32,25 +48,56 @@ func (s *Store) GetProcess(ctx context.Context, tenant, id string, opt ReadOptio
 		ReturnConsumedCapacity:   types.ReturnConsumedCapacityTotal,
 	})
 	if err != nil {
+		return Record{}, translate(err)
+	}
+	if out.Item == nil {
+		return Record{}, examreg.ErrNotFound
+	}
+	return Record{JSON: appendProcessJSON(nil, out.Item, omit), Version: versionOf(out.Item)}, nil
+}
+
+// versionOf is an item's sys_version, 0 when absent.
+func versionOf(item map[string]types.AttributeValue) int64 {
+	n, _ := item["sys_version"].(*types.AttributeValueMemberN)
+	if n == nil {
+		return 0
+	}
+	v, _ := strconv.ParseInt(n.Value, 10, 64)
+	return v
+}
+
+// ReadProcess reads a process with a consistent read, for a write to build
+// on, or returns examreg.ErrNotFound. One GetItem.
+func (s *Store) ReadProcess(ctx context.Context, tenant, id string) (*examreg.Process, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:              aws.String(s.table),
+		Key:                    key(tenantPK(tenant), processSK(id)),
+		ConsistentRead:         aws.Bool(true),
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+	})
+	if err != nil {
 		return nil, translate(err)
 	}
 	if out.Item == nil {
 		return nil, examreg.ErrNotFound
 	}
-	return decodeProcess(out.Item)
+	return processOf(out.Item), nil
 }
 
-// MaxBatchRead is how many records GetProcesses reads in one request.
+// MaxBatchRead is how many records ReadProcesses reads in one request.
 const MaxBatchRead = 100
 
-// GetProcesses reads up to MaxBatchRead processes with one consistent
+// ReadProcesses reads up to MaxBatchRead processes with one consistent
 // BatchGetItem (resending the keys DynamoDB leaves unprocessed) and returns
 // those that exist, by id.
-func (s *Store) GetProcesses(ctx context.Context, tenant string, ids []string) (map[string]*examreg.Process, error) {
+func (s *Store) ReadProcesses(ctx context.Context, tenant string, ids []string) (map[string]*examreg.Process, error) {
 	if len(ids) > MaxBatchRead {
 		return nil, fmt.Errorf("store: %d ids in one batch read, at most %d", len(ids), MaxBatchRead)
 	}
 	found := make(map[string]*examreg.Process, len(ids))
+	if len(ids) == 0 {
+		return found, nil
+	}
 	keys := make([]map[string]types.AttributeValue, len(ids))
 	for i, id := range ids {
 		keys[i] = key(tenantPK(tenant), processSK(id))
@@ -63,11 +110,8 @@ func (s *Store) GetProcesses(ctx context.Context, tenant string, ids []string) (
 			return nil, translate(err)
 		}
 		for _, item := range out.Responses[s.table] {
-			p, err := decodeProcess(item)
-			if err != nil {
-				return nil, err
-			}
-			found[p.ID] = p
+			p := processOf(item)
+			found[p.ID()] = p
 		}
 		pending, keys = out.UnprocessedKeys, out.UnprocessedKeys[s.table].Keys
 		if len(keys) > 0 && !r.wait(ctx) {

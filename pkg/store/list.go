@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,30 +14,30 @@ import (
 // ListOptions shape a page of the list.
 type ListOptions struct {
 	ReadOptions
-	// StartKey is the opaque key of the page to read (from Page.NextKey),
-	// or "" for the first page.
-	StartKey string
+	// After is the id the previous page ended on ("" for the first page):
+	// the page starts after it.
+	After string
 	// Limit, when positive, caps the number of items on the page.
 	Limit int32
 }
 
 // Page is one page of processes in creation order.
 type Page struct {
-	Items []*examreg.Process
-	// NextKey is the opaque key of the next page, "" on the last page.
-	NextKey string
+	// JSON is a JSON array of the processes, each as a client reads it.
+	JSON []byte
+	// Count is the number of processes on the page.
+	Count int
+	// Last is the id the page ends on when more may follow, "" on the last page.
+	Last string
 }
 
 // ListProcesses reads one page of a tenant's processes: a single Query over
-// the tenant's partition (DynamoDB's 1 MB page, or opt.Limit items).
+// the tenant's partition (DynamoDB's 1 MB page, or opt.Limit items), whose
+// items go straight to JSON.
 func (s *Store) ListProcesses(ctx context.Context, tenant string, opt ListOptions) (Page, error) {
 	in := s.processQuery(tenant, opt.ReadOptions)
-	if opt.StartKey != "" {
-		id, err := DecodePageKey(opt.StartKey)
-		if err != nil {
-			return Page{}, err
-		}
-		in.ExclusiveStartKey = key(tenantPK(tenant), processSK(id))
+	if opt.After != "" {
+		in.ExclusiveStartKey = key(tenantPK(tenant), processSK(opt.After))
 	}
 	if opt.Limit > 0 {
 		in.Limit = aws.Int32(opt.Limit)
@@ -47,16 +46,16 @@ func (s *Store) ListProcesses(ctx context.Context, tenant string, opt ListOption
 	if err != nil {
 		return Page{}, translate(err)
 	}
-	page := Page{Items: make([]*examreg.Process, 0, len(out.Items))}
-	for _, item := range out.Items {
-		p, err := decodeProcess(item)
-		if err != nil {
-			return Page{}, err
+	page := Page{JSON: []byte{'['}, Count: len(out.Items)}
+	for i, item := range out.Items {
+		if i > 0 {
+			page.JSON = append(page.JSON, ',')
 		}
-		page.Items = append(page.Items, p)
+		page.JSON = appendProcessJSON(page.JSON, item, "")
 	}
+	page.JSON = append(page.JSON, ']')
 	if sk, ok := out.LastEvaluatedKey["sk"].(*types.AttributeValueMemberS); ok {
-		page.NextKey = encodePageKey(strings.TrimPrefix(sk.Value, processPrefix))
+		page.Last = strings.TrimPrefix(sk.Value, processPrefix)
 	}
 	return page, nil
 }
@@ -83,19 +82,49 @@ func (s *Store) processQuery(tenant string, opt ReadOptions) *dynamodb.QueryInpu
 	}
 }
 
-// A page key is the base64url form of the id the page ends on. It names only
-// a position in the sort key: the partition key is rebuilt from the tenant of
-// the request, so a key can never reach another tenant's items.
-func encodePageKey(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
-
-// DecodePageKey returns the id a page key stands for, or an EINVALID error.
-func DecodePageKey(k string) (string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(k)
-	// One spelling per key: the decoder would also take line breaks and
-	// stray low bits.
-	if err != nil || !examreg.ValidID(string(b)) || encodePageKey(string(b)) != k {
-		return "", examreg.Invalid("exclusiveStartKey is not a key this API returned",
-			examreg.FieldError{Field: "exclusiveStartKey", Message: "is not a valid page key"})
+// Candidates reads every process of the tenant as the eligibility rule reads
+// it, each with its JSON: one Query per 1 MB page.
+func (s *Store) Candidates(ctx context.Context, tenant string) ([]examreg.Candidate, error) {
+	var (
+		all []examreg.Candidate
+		buf []byte // every process's JSON, one after another
+	)
+	p := dynamodb.NewQueryPaginator(s.db, s.processQuery(tenant, ReadOptions{}))
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, translate(err)
+		}
+		for _, item := range out.Items {
+			start := len(buf)
+			buf = appendProcessJSON(buf, item, "")
+			c := candidateOf(item)
+			c.JSON = buf[start:len(buf):len(buf)]
+			all = append(all, c)
+		}
 	}
-	return string(b), nil
+	return all, nil
+}
+
+// candidateOf reads what the eligibility rule needs straight from an item.
+func candidateOf(item map[string]types.AttributeValue) examreg.Candidate {
+	text := func(name string) string { return textOf(item, name) }
+	flag := func(name string) bool {
+		b, ok := item[name].(*types.AttributeValueMemberBOOL)
+		return ok && b.Value
+	}
+	c := examreg.Candidate{
+		ID: text("id"), Name: text("name"), Type: text("type"),
+		IsActive: flag("is_active"), RestrictExams: flag("restrict_exams"),
+		DisplayOrder: text("display_order"),
+	}
+	if ids, ok := item["exam_ids"].(*types.AttributeValueMemberL); ok {
+		c.ExamIDs = make([]string, 0, len(ids.Value))
+		for _, id := range ids.Value {
+			if s, ok := id.(*types.AttributeValueMemberS); ok {
+				c.ExamIDs = append(c.ExamIDs, s.Value)
+			}
+		}
+	}
+	return c
 }

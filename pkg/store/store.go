@@ -1,12 +1,16 @@
 // Package store is the single-table DynamoDB model of the service: keys,
-// conditions, paging keys, projections and the translation of DynamoDB's
-// errors into examreg errors. It is the only package that imports the
-// DynamoDB SDK.
+// conditions, projections, the conversion of records to and from DynamoDB's
+// attribute values, and the translation of DynamoDB's errors into examreg
+// errors. It is the only package the Lambda functions link that imports the
+// DynamoDB SDK (local tools and tests import it too, to manage tables).
 //
 // One table holds every item, keyed by pk and sk:
 //
 //	exam reg process   TENANT#<t>                  EXAMREGPROCESS#<id>
 //	tenant counter     TENANT#<t>                  COUNTER#EXAMREGPROCESS
+//	deletion           TENANT#<t>                  DELETION#<id>
+//	idempotency key    TENANT#<t>                  IDEMPOTENCY#<key>
+//	history entry      TENANT#<t>#HISTORY#<id>     VERSION#<version, 10 digits>
 //	exam               TENANT#<t>                  EXAM#<id>
 //	exam registration  TENANT#<t>#CONTACT#<c>      EXAMREG#<exam>#<date>#<id>
 //	                   (gsi1pk TENANT#<t>#PROCESS#<process_id>)
@@ -21,6 +25,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"math/rand/v2"
 	"os"
@@ -30,7 +35,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/logging"
@@ -56,11 +60,12 @@ type Store struct {
 	table string
 	// RetryBudget bounds the retries of a write that loses a race.
 	RetryBudget time.Duration
+	locks       *recordLocks
 }
 
 // New returns a Store over an existing table.
 func New(db *dynamodb.Client, table string) *Store {
-	return &Store{db: db, table: table, RetryBudget: DefaultRetryBudget}
+	return &Store{db: db, table: table, RetryBudget: DefaultRetryBudget, locks: newRecordLocks()}
 }
 
 // Connect returns a Store over table with a client configured from the
@@ -115,12 +120,17 @@ func (s *Store) Client() *dynamodb.Client { return s.db }
 
 // Key formats.
 const (
-	processPrefix = "EXAMREGPROCESS#"
-	counterSK     = "COUNTER#EXAMREGPROCESS"
-	counterAttr   = "process_count"
-	examPrefix    = "EXAM#"
-	regPrefix     = "EXAMREG#"
-	gsi1          = "gsi1"
+	processPrefix     = "EXAMREGPROCESS#"
+	counterSK         = "COUNTER#EXAMREGPROCESS"
+	counterAttr       = "process_count"
+	deletionPrefix    = "DELETION#"
+	idempotencyPrefix = "IDEMPOTENCY#"
+	historyVersion    = "VERSION#"
+	// expiresAttr is the table's TTL attribute (epoch seconds).
+	expiresAttr = "expires_at"
+	examPrefix  = "EXAM#"
+	regPrefix   = "EXAMREG#"
+	gsi1        = "gsi1"
 )
 
 func tenantPK(tenant string) string              { return "TENANT#" + tenant }
@@ -136,41 +146,24 @@ func key(pk, sk string) map[string]types.AttributeValue {
 	}
 }
 
-// The JSON field names are the attribute names.
-func useJSONTags(o *attributevalue.EncoderOptions)       { o.TagKey = "json" }
-func useJSONTagsDecode(o *attributevalue.DecoderOptions) { o.TagKey = "json" }
-
-// marshalItem stores v's fields as attributes beside the given key attributes.
-func marshalItem(v any, keys map[string]string) (map[string]types.AttributeValue, error) {
-	item, err := attributevalue.MarshalMapWithOptions(v, useJSONTags)
-	if err != nil {
-		return nil, err
-	}
-	for name, value := range keys {
-		item[name] = &types.AttributeValueMemberS{Value: value}
-	}
-	return item, nil
+// processItem is the item that stores p for tenant.
+func processItem(tenant string, p *examreg.Process) map[string]types.AttributeValue {
+	item := attributesOf(p.Members())
+	item["pk"] = &types.AttributeValueMemberS{Value: tenantPK(tenant)}
+	item["sk"] = &types.AttributeValueMemberS{Value: processSK(p.ID())}
+	return item
 }
 
-func unmarshalItem(item map[string]types.AttributeValue, v any) error {
-	return attributevalue.UnmarshalMapWithOptions(item, v, useJSONTagsDecode)
+// processOf is the process an item stores.
+func processOf(item map[string]types.AttributeValue) *examreg.Process {
+	return examreg.NewStoredProcess(membersOf(item))
 }
 
-func processItem(tenant string, p *examreg.Process) (map[string]types.AttributeValue, error) {
-	return marshalItem(p, map[string]string{"pk": tenantPK(tenant), "sk": processSK(p.ID)})
-}
-
-func decodeProcess(item map[string]types.AttributeValue) (*examreg.Process, error) {
-	var p examreg.Process
-	if err := unmarshalItem(item, &p); err != nil {
-		return nil, fmt.Errorf("store: decode exam reg process: %w", err)
-	}
-	return &p, nil
-}
-
-// retrier paces the retries of a write that lost a race: full-jitter
-// exponential backoff until the budget (or the context's deadline, less a
-// margin) is spent.
+// retrier paces the retries of a write that lost a race: jittered backoff
+// until the budget (or the context's deadline, less a margin) is spent. The
+// backoff grows with the losses, but shrinks again as the deadline nears, so
+// a writer that has waited long retries sooner than writers that just came:
+// it is not starved by them into a spurious conflict.
 type retrier struct {
 	deadline time.Time
 	attempt  int
@@ -187,9 +180,13 @@ func (s *Store) retrier(ctx context.Context) *retrier {
 // wait sleeps before the next attempt and reports whether one may be made.
 func (r *retrier) wait(ctx context.Context) bool {
 	r.attempt++
-	ceiling := min(5*time.Millisecond<<min(r.attempt, 6), 250*time.Millisecond)
+	remaining := time.Until(r.deadline)
+	ceiling := min(5*time.Millisecond<<min(r.attempt, 5), 160*time.Millisecond, remaining/8)
+	if ceiling <= 0 {
+		return false
+	}
 	pause := rand.N(ceiling) + time.Millisecond
-	if time.Now().Add(pause).After(r.deadline) {
+	if pause >= remaining {
 		return false
 	}
 	t := time.NewTimer(pause)
@@ -199,5 +196,35 @@ func (r *retrier) wait(ctx context.Context) bool {
 		return false
 	case <-t.C:
 		return true
+	}
+}
+
+// recordLocks queue the writes one Store makes to one record, so that
+// requests served by one process (the local server, a batch) take turns
+// instead of racing each other through conditional writes; writers in other
+// processes (other Lambda instances) are still kept apart by the conditions
+// alone. Records share a lock by the hash of their key.
+type recordLocks [256]chan struct{}
+
+func newRecordLocks() *recordLocks {
+	var l recordLocks
+	for i := range l {
+		l[i] = make(chan struct{}, 1)
+	}
+	return &l
+}
+
+// lock takes the lock of a record, or gives up when ctx ends.
+func (l *recordLocks) lock(ctx context.Context, tenant, id string) (unlock func(), err error) {
+	h := fnv.New32a()
+	h.Write([]byte(tenant))
+	h.Write([]byte{0})
+	h.Write([]byte(id))
+	c := l[h.Sum32()%uint32(len(l))]
+	select {
+	case c <- struct{}{}:
+		return func() { <-c }, nil
+	case <-ctx.Done():
+		return nil, examreg.ErrBusy
 	}
 }

@@ -20,62 +20,93 @@ func TestMain(m *testing.M) { os.Exit(dynamotest.RunTests(m)) }
 
 var ctx = context.Background()
 
-func ptr[T any](v T) *T { return &v }
-
 func seedExams(t *testing.T, s *store.Store, tenant string, ids ...string) {
 	t.Helper()
 	var items []store.Item
 	for _, id := range ids {
-		item, err := store.ExamItem(tenant, &examreg.Exam{ID: id, Name: "Exam " + id, IsActive: ptr(true)})
+		e, err := examreg.DecodeExam([]byte(`{"id":"` + id + `","name":"Exam ` + id + `","is_active":true}`))
 		if err != nil {
 			t.Fatal(err)
 		}
-		items = append(items, item)
+		items = append(items, store.ExamItem(tenant, e))
 	}
 	if err := s.PutItems(ctx, items, nil); err != nil {
 		t.Fatal(err)
 	}
 }
 
+// actor is the caller of a test write; each write gets its own request id.
+func actor(request string) examreg.Actor {
+	return examreg.Actor{UserID: "u1", TenantID: "t", RequestID: request, Operation: "update", Now: time.Now()}
+}
+
+// newProcess is a record as a create stores it, with empty containers and a
+// number no float64 holds, so that a round trip shows any loss.
 func newProcess(t *testing.T, id string, exams ...string) *examreg.Process {
 	t.Helper()
 	examIDs, _ := json.Marshal(exams)
 	body := fmt.Sprintf(`{"name":"P %s","type":"register","exam_ids":%s,
 		"contact_form_options":{"contact_form_id":"cf"},
-		"checkout_settings":{"bank_account_id":"b","business_unit_id":"u","nested":{"empty":"","list":[1,"x",null]}},
+		"checkout_settings":{"bank_account_id":"b","business_unit_id":"u","nested":{"empty":"","list":[1,"x",null,[],{}],"none":{}},
+			"big":12345678901234567890123456789012345678,"tiny":1E-130},
+		"custom_field_values":[{"custom_field_id":"a__c","list_value":[],"table_value":[{}]}],
 		"confirmation_email":{"subject":"s","body":"b"},"is_active":false,"display_order":0}`, id, examIDs)
 	p, err := examreg.DecodeProcess([]byte(body), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return examreg.NewProcess(p, id, examreg.Actor{UserID: "u1", TenantID: "t", Now: time.Now()})
+	return examreg.NewProcess(p, id, actor("create-"+id))
+}
+
+func create(t *testing.T, s *store.Store, p *examreg.Process) {
+	t.Helper()
+	if _, err := s.CreateProcess(ctx, "t", p, 10, nil); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestCreateGetRoundTripsEveryValue(t *testing.T) {
 	s := dynamotest.NewTable(t)
 	seedExams(t, s, "t", "e1")
 	p := newProcess(t, "p1", "e1")
-	if err := s.CreateProcess(ctx, "t", p, 10); err != nil {
-		t.Fatal(err)
-	}
+	create(t, s, p)
 	got, err := s.GetProcess(ctx, "t", "p1", store.ReadOptions{Consistent: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := jsonOf(p)
-	have, _ := jsonOf(got)
-	if want != have {
-		t.Errorf("round trip changed the record:\nwant %s\nhave %s", want, have)
+	if want := p.AppendJSON(nil); string(got.JSON) != string(want) || got.Version != 1 {
+		t.Errorf("round trip changed the record:\nwant %s\nhave %s (version %d)", want, got.JSON, got.Version)
+	}
+	read, err := s.ReadProcess(ctx, "t", "p1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !read.Document().Equal(p.Document()) {
+		t.Errorf("ReadProcess = %s, want %s", read.AppendJSON(nil), p.AppendJSON(nil))
 	}
 	if _, err := s.GetProcess(ctx, "other", "p1", store.ReadOptions{}); !errors.Is(err, examreg.ErrNotFound) {
 		t.Errorf("another tenant's get = %v, want ErrNotFound", err)
 	}
 }
 
+func TestProjectionsReturnOnlyWhatWasAsked(t *testing.T) {
+	s := dynamotest.NewTable(t)
+	seedExams(t, s, "t", "e1")
+	create(t, s, newProcess(t, "p1", "e1"))
+	got, err := s.GetProcess(ctx, "t", "p1", store.ReadOptions{Fields: [][]string{{"id"}, {"checkout_settings", "nested"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"id":"p1","checkout_settings":{"nested":{"empty":"","list":[1,"x",null,[],{}],"none":{}}}}`
+	if string(got.JSON) != want || got.Version != 1 {
+		t.Errorf("projection = %s (version %d), want %s and version 1", got.JSON, got.Version, want)
+	}
+}
+
 func TestCreateRefusesMissingExamsAndCountsTheLimit(t *testing.T) {
 	s := dynamotest.NewTable(t)
 	seedExams(t, s, "t", "e1")
-	err := s.CreateProcess(ctx, "t", newProcess(t, "p1", "e1", "nope", "gone"), 10)
+	_, err := s.CreateProcess(ctx, "t", newProcess(t, "p1", "e1", "nope", "gone"), 10, nil)
 	var e *examreg.Error
 	if !errors.As(err, &e) || e.Code != examreg.ECONFLICT || len(e.Fields) != 2 || e.Fields[0].Field != "exam_ids[1]" {
 		t.Fatalf("create with missing exams = %#v, want ECONFLICT naming exam_ids[1] and [2]", err)
@@ -87,11 +118,10 @@ func TestCreateRefusesMissingExamsAndCountsTheLimit(t *testing.T) {
 	var wg sync.WaitGroup
 	results := make(chan error, 8)
 	for i := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results <- s.CreateProcess(ctx, "t", newProcess(t, fmt.Sprint("c", i), "e1"), limit)
-		}()
+		wg.Go(func() {
+			_, err := s.CreateProcess(ctx, "t", newProcess(t, fmt.Sprint("c", i), "e1"), limit, nil)
+			results <- err
+		})
 	}
 	wg.Wait()
 	close(results)
@@ -110,58 +140,183 @@ func TestCreateRefusesMissingExamsAndCountsTheLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if created != limit || limited != 8-limit || len(page.Items) != limit {
-		t.Errorf("created %d, limited %d, stored %d; want %d, %d, %d", created, limited, len(page.Items), limit, 8-limit, limit)
+	if created != limit || limited != 8-limit || page.Count != limit {
+		t.Errorf("created %d, limited %d, stored %d; want %d, %d, %d", created, limited, page.Count, limit, 8-limit, limit)
+	}
+}
+
+func TestIdempotentCreatesMakeOneRecord(t *testing.T) {
+	s := dynamotest.NewTable(t)
+	seedExams(t, s, "t", "e1")
+	idem := func(fingerprint string) *store.Idempotency {
+		return &store.Idempotency{Key: "k-1", Fingerprint: fingerprint, Answer: []byte(`{"first":true}`), Expires: time.Now().Add(time.Hour)}
+	}
+	const creates = 10
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		replays []*store.Replay
+	)
+	for i := range creates {
+		wg.Go(func() {
+			replay, err := s.CreateProcess(ctx, "t", newProcess(t, fmt.Sprint("c", i), "e1"), 100, idem("same body"))
+			if err != nil {
+				t.Errorf("create %d: %v", i, err)
+			}
+			mu.Lock()
+			replays = append(replays, replay)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	page, err := s.ListProcesses(ctx, "t", store.ListOptions{ReadOptions: store.ReadOptions{Consistent: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	firsts := 0
+	for _, r := range replays {
+		if r == nil {
+			firsts++
+			continue
+		}
+		if string(r.Answer) != `{"first":true}` || !strings.Contains(string(page.JSON), `"id":"`+r.ID+`"`) {
+			t.Errorf("replay %+v does not point at the stored record (%s)", r, page.JSON)
+		}
+	}
+	if page.Count != 1 || firsts != 1 {
+		t.Errorf("%d records and %d first creates, want 1 and 1", page.Count, firsts)
+	}
+	if _, err := s.CreateProcess(ctx, "t", newProcess(t, "other", "e1"), 100, idem("another body")); !errors.Is(err, store.ErrKeyReused) {
+		t.Errorf("the key with another body = %v, want ErrKeyReused", err)
+	}
+	// A key past its expiry (which DynamoDB's TTL removes only eventually)
+	// is free again.
+	expired := idem("body 1")
+	expired.Key, expired.Expires = "k-2", time.Now().Add(-time.Minute)
+	if r, err := s.CreateProcess(ctx, "t", newProcess(t, "x1", "e1"), 100, expired); err != nil || r != nil {
+		t.Fatalf("first use of k-2 = %v, %v", r, err)
+	}
+	again := idem("body 2")
+	again.Key = "k-2"
+	if r, err := s.CreateProcess(ctx, "t", newProcess(t, "x2", "e1"), 100, again); err != nil || r != nil {
+		t.Errorf("a key past its expiry = %v, %v; want a fresh create", r, err)
 	}
 }
 
 func TestUpdateRetriesLostRacesAndLosesNothing(t *testing.T) {
+	// Writers in separate Stores, as in separate Lambda instances, race
+	// through the conditions alone.
 	s := dynamotest.NewTable(t)
 	seedExams(t, s, "t", "e1")
-	if err := s.CreateProcess(ctx, "t", newProcess(t, "p1", "e1"), 10); err != nil {
-		t.Fatal(err)
-	}
+	create(t, s, newProcess(t, "p1", "e1"))
 	const writers = 20
 	var wg sync.WaitGroup
 	for i := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, err := s.UpdateProcess(ctx, "t", "p1", func(cur *examreg.Process) (*examreg.Process, error) {
-				next := *cur
-				next.Description = ptr(fmt.Sprintf("%s|w%d|", deref(cur.Description), i))
-				next.SysVersion++
-				return &next, nil
+		own := store.New(s.Client(), s.Table())
+		wg.Go(func() {
+			_, err := own.UpdateProcess(ctx, "t", "p1", func(cur *examreg.Process) (*examreg.Process, error) {
+				return appendToDescription(t, cur, fmt.Sprintf("|w%d|", i), actor(fmt.Sprint("w", i)))
 			})
-			if err == nil || examreg.ErrorCode(err) != examreg.ECONFLICT {
-				return
+			if err != nil {
+				t.Errorf("writer %d: %v", i, err)
 			}
-			t.Errorf("writer %d: %v", i, err)
-		}()
+		})
 	}
 	wg.Wait()
-	got, err := s.GetProcess(ctx, "t", "p1", store.ReadOptions{Consistent: true})
+	got, err := s.ReadProcess(ctx, "t", "p1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.SysVersion != 1+writers {
-		t.Errorf("sys_version = %d, want %d", got.SysVersion, 1+writers)
+	if got.Version() != 1+writers {
+		t.Errorf("sys_version = %d, want %d", got.Version(), 1+writers)
 	}
+	description, _ := got.Member("description")
 	for i := range writers {
-		if !strings.Contains(deref(got.Description), fmt.Sprintf("|w%d|", i)) {
-			t.Errorf("writer %d's change was lost: %q", i, deref(got.Description))
+		if !strings.Contains(description.Text(), fmt.Sprintf("|w%d|", i)) {
+			t.Errorf("writer %d's change was lost: %q", i, description.Text())
 		}
 	}
 }
 
-func jsonOf(v any) (string, error) {
-	b, err := json.Marshal(v)
-	return string(b), err
+// appendToDescription is a change: the record with text added to its
+// description, as PUT by by.
+func appendToDescription(t *testing.T, cur *examreg.Process, text string, by examreg.Actor) (*examreg.Process, error) {
+	t.Helper()
+	doc := map[string]any{}
+	if err := json.Unmarshal(cur.AppendJSON(nil), &doc); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := doc["description"].(string)
+	doc["description"] = d + text
+	body, _ := json.Marshal(doc)
+	p, err := examreg.DecodeProcess(body, cur.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return examreg.Replace(cur, p, by)
 }
 
-func deref(s *string) string {
-	if s == nil {
-		return ""
+func TestDeleteRecordsTheDeleter(t *testing.T) {
+	s := dynamotest.NewTable(t)
+	seedExams(t, s, "t", "e1")
+	create(t, s, newProcess(t, "p1", "e1"))
+	by := examreg.Actor{UserID: "deleter", RequestID: "req-del", Now: time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)}
+	if err := s.DeleteProcess(ctx, "t", "p1", nil, by); err != nil {
+		t.Fatal(err)
 	}
-	return *s
+	d, err := s.ReadDeletion(ctx, "t", "p1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (store.Deletion{By: "deleter", At: "2026-05-06T07:08:09.000Z", RequestID: "req-del"}); d != want {
+		t.Errorf("deletion = %+v, want %+v", d, want)
+	}
+	if err := s.DeleteProcess(ctx, "t", "p1", nil, actor("another")); !errors.Is(err, examreg.ErrNotFound) {
+		t.Errorf("deleting again = %v, want ErrNotFound", err)
+	}
+}
+
+func TestHistoryEntriesAreWrittenOnce(t *testing.T) {
+	s := dynamotest.NewTable(t)
+	seedExams(t, s, "t", "e1")
+	p1 := newProcess(t, "p1", "e1")
+	p2, err := appendToDescription(t, p1, "more", actor("r2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	create(t, s, p2) // a stored record, so that the history answers
+	keys := store.ProcessItem("t", p1)
+	changes := []store.Change{
+		{EventName: "INSERT", Keys: keys, New: store.ProcessItem("t", p1)},
+		{EventName: "MODIFY", Keys: keys, Old: store.ProcessItem("t", p1), New: store.ProcessItem("t", p2)},
+	}
+	for round := range 2 { // the stream delivers again: nothing more is written
+		for i, c := range changes {
+			written, err := s.RecordChange(ctx, c)
+			if err != nil || written != (round == 0) {
+				t.Fatalf("round %d, change %d: written %v, %v", round, i, written, err)
+			}
+		}
+	}
+	page, err := s.History(ctx, "t", "p1", store.HistoryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []examreg.HistoryEntry
+	if err := json.Unmarshal(page.JSON, &entries); err != nil {
+		t.Fatalf("%v: %s", err, page.JSON)
+	}
+	if len(entries) != 2 || entries[0].Version != 2 || entries[1].Version != 1 || entries[0].RequestID != "r2" || entries[1].Operation != "update" {
+		t.Errorf("history = %s, want versions 2 then 1", page.JSON)
+	}
+	v1, err := s.HistoryVersion(ctx, "t", "p1", 1)
+	if err != nil || string(v1.JSON) != string(p1.AppendJSON(nil)) {
+		t.Errorf("version 1 = %s, %v; want %s", v1.JSON, err, p1.AppendJSON(nil))
+	}
+	if _, err := s.HistoryVersion(ctx, "t", "p1", 3); !errors.Is(err, examreg.ErrNotFound) && examreg.ErrorCode(err) != examreg.ENOTFOUND {
+		t.Errorf("version 3 = %v, want not found", err)
+	}
+	if _, err := s.History(ctx, "t", "never", store.HistoryOptions{}); examreg.ErrorCode(err) != examreg.ENOTFOUND {
+		t.Errorf("history of a record that never existed = %v, want not found", err)
+	}
 }

@@ -31,6 +31,11 @@ func (s *Store) CreateTable(ctx context.Context, properties json.RawMessage) (cr
 		return false, fmt.Errorf("store: table definition: %w", err)
 	}
 	in.TableName = aws.String(s.table)
+	if in.StreamSpecification != nil {
+		// CloudFormation enables a stream by giving its view type; the
+		// API wants it said.
+		in.StreamSpecification.StreamEnabled = aws.Bool(true)
+	}
 	_, err = s.db.CreateTable(ctx, &in)
 	var inUse *types.ResourceInUseException
 	switch {
@@ -42,6 +47,16 @@ func (s *Store) CreateTable(ctx context.Context, properties json.RawMessage) (cr
 	waiter := dynamodb.NewTableExistsWaiter(s.db)
 	if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(s.table)}, 2*time.Minute); err != nil {
 		return true, fmt.Errorf("store: wait for table %s: %w", s.table, err)
+	}
+	// Time to live is set on a table that exists.
+	if raw, ok := props["TimeToLiveSpecification"]; ok {
+		var ttl types.TimeToLiveSpecification
+		if err := json.Unmarshal(raw, &ttl); err != nil {
+			return true, fmt.Errorf("store: table definition: %w", err)
+		}
+		if _, err := s.db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(s.table), TimeToLiveSpecification: &ttl}); err != nil {
+			return true, fmt.Errorf("store: time to live of %s: %w", s.table, err)
+		}
 	}
 	return true, nil
 }

@@ -19,29 +19,43 @@ import (
 type ChangeFunc func(current *examreg.Process) (*examreg.Process, error)
 
 // UpdateProcess reads a process (a consistent GetItem), asks change for its
-// successor and writes it in one TransactWriteItems, conditional on the
-// record still existing, still being unlocked and still having the
-// sys_version that was read, together with a check that every exam it names
-// exists. When another write got in first, the failed condition returns the
-// record as it now is, and change runs again on that state, with jittered
-// backoff, until the retry budget is spent (then examreg.ErrBusy). So
-// concurrent changes are never lost and, without races, an update costs two
-// requests.
+// successor and writes it, conditional on the record still existing, still
+// being unlocked and still having the sys_version that was read, together
+// with a check that every exam it adds exists. When another write got in
+// first, the failed condition returns the record as it now is, and change
+// runs again on that state, with jittered backoff, until the retry budget is
+// spent (then examreg.ErrBusy). So concurrent changes are never lost and,
+// without races, an update costs two requests. Writes to one record through
+// one Store take turns.
 //
 // A missing record is examreg.ErrNotFound and a locked one examreg.ErrLocked;
 // change is not called for either.
 func (s *Store) UpdateProcess(ctx context.Context, tenant, id string, change ChangeFunc) (*examreg.Process, error) {
-	current, err := s.GetProcess(ctx, tenant, id, ReadOptions{Consistent: true})
+	unlock, err := s.locks.lock(ctx, tenant, id)
 	if err != nil {
 		return nil, err
 	}
-	return s.UpdateRead(ctx, tenant, current, change)
+	defer unlock()
+	current, err := s.ReadProcess(ctx, tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.update(ctx, tenant, current, change)
 }
 
 // UpdateRead is UpdateProcess for a record already read with a consistent
-// read (GetProcesses reads a batch's records in one request): the same
+// read (ReadProcesses reads a batch's records together): the same
 // conditions, retries and outcomes, one request fewer.
 func (s *Store) UpdateRead(ctx context.Context, tenant string, current *examreg.Process, change ChangeFunc) (*examreg.Process, error) {
+	unlock, err := s.locks.lock(ctx, tenant, current.ID())
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	return s.update(ctx, tenant, current, change)
+}
+
+func (s *Store) update(ctx context.Context, tenant string, current *examreg.Process, change ChangeFunc) (*examreg.Process, error) {
 	r := s.retrier(ctx)
 	for {
 		if current.IsLocked() {
@@ -69,26 +83,26 @@ func (s *Store) UpdateRead(ctx context.Context, tenant string, current *examreg.
 
 // replace writes next over current. When the record changed since current
 // was read, it writes nothing and returns the record's present state (nil
-// when it is gone).
+// when it is gone), unless the present state is next itself: the write was
+// applied, but its reply was lost and the SDK sent it again, which then
+// failed its own condition. That is recognised by the version and the
+// request the record carries, and counts as written.
 //
 // Only the exam ids next adds are checked: those the record already had were
 // checked when they were added. A write that adds none is a plain
 // conditional PutItem, at half a transaction's write units; one that adds
 // some carries their checks in a transaction.
 func (s *Store) replace(ctx context.Context, tenant string, current, next *examreg.Process) (written bool, now *examreg.Process, err error) {
-	item, err := processItem(tenant, next)
-	if err != nil {
-		return false, nil, translate(err)
-	}
 	put := types.Put{
 		TableName:                           aws.String(s.table),
-		Item:                                item,
+		Item:                                processItem(tenant, next),
 		ConditionExpression:                 aws.String("attribute_exists(pk) AND #v = :v AND " + unlocked),
 		ExpressionAttributeNames:            map[string]string{"#v": "sys_version", "#locked": "sys_locked"},
-		ExpressionAttributeValues:           map[string]types.AttributeValue{":v": version(current.SysVersion), ":true": trueValue},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":v": version(current.Version()), ":true": trueValue},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
-	added := slices.DeleteFunc(slices.Clone(next.ExamIDs), func(id string) bool { return slices.Contains(current.ExamIDs, id) })
+	currentExams := current.ExamIDs()
+	added := slices.DeleteFunc(next.ExamIDs(), func(id string) bool { return slices.Contains(currentExams, id) })
 	if len(added) == 0 {
 		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName:                           put.TableName,
@@ -104,8 +118,7 @@ func (s *Store) replace(ctx context.Context, tenant string, current, next *examr
 		case errors.As(err, &failed) && failed.Item == nil:
 			return false, nil, nil
 		case errors.As(err, &failed):
-			now, err = decodeProcess(failed.Item)
-			return false, now, err
+			return settled(processOf(failed.Item), next)
 		case err != nil:
 			return false, nil, translate(err)
 		}
@@ -118,12 +131,22 @@ func (s *Store) replace(ctx context.Context, tenant string, current, next *examr
 	case reasons == nil:
 		return true, nil, nil
 	case !failed(reasons, 0):
-		return false, nil, missingExams(reasons, 1, added, next.ExamIDs)
-	case reasons[0].Item == nil:
-		return false, nil, nil
+		return false, nil, missingExams(reasons, 1, added, next.ExamIDs())
 	}
-	now, err = decodeProcess(reasons[0].Item)
-	return false, now, err
+	stored, err := s.failedItem(ctx, reasons[0], tenant, next.ID())
+	if err != nil || stored == nil {
+		return false, nil, err
+	}
+	return settled(stored, next)
+}
+
+// settled reads the record a conditional write found: next itself when the
+// write had been applied by an earlier attempt of the same request.
+func settled(stored, next *examreg.Process) (written bool, now *examreg.Process, err error) {
+	if stored.Version() == next.Version() && stored.RequestID() != "" && stored.RequestID() == next.RequestID() {
+		return true, nil, nil
+	}
+	return false, stored, nil
 }
 
 // unlocked is the condition that a record is not locked.

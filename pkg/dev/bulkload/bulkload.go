@@ -150,85 +150,55 @@ func (l *Loader) recordParser(kind, name string) recordParser {
 	switch kind {
 	case Exams:
 		return func(line []byte, _ int) (string, store.Item, error) {
-			var e examreg.Exam
-			if err := examreg.DecodeJSON(line, &e); err != nil {
+			e, err := examreg.DecodeExam(line)
+			if err != nil {
 				return "", nil, err
 			}
-			if err := requireIDs(map[string]string{"id": e.ID}); err != nil {
+			if err := requireIDs(map[string]string{"id": e.Text("id")}); err != nil {
 				return "", nil, err
 			}
-			if e.Name == "" {
+			if e.Text("name") == "" {
 				return "", nil, examreg.Invalid("", examreg.FieldError{Field: "name", Message: "is required"})
 			}
-			item, err := store.ExamItem(l.Tenant, &e)
-			return e.ID, item, err
+			return e.Text("id"), store.ExamItem(l.Tenant, e), nil
 		}
 	case Registrations:
 		return func(line []byte, _ int) (string, store.Item, error) {
-			var reg examreg.Registration
-			if err := examreg.DecodeJSON(line, &reg); err != nil {
+			reg, err := examreg.DecodeRegistration(line)
+			if err != nil {
 				return "", nil, err
 			}
-			ids := map[string]string{"id": reg.ID, "student_id": reg.StudentID, "exam_id": reg.ExamID}
-			if reg.ProcessID != nil {
-				ids["process_id"] = *reg.ProcessID
+			ids := map[string]string{"id": reg.Text("id"), "student_id": reg.Text("student_id"), "exam_id": reg.Text("exam_id")}
+			if _, ok := reg.Document().Member("process_id"); ok {
+				ids["process_id"] = reg.Text("process_id")
 			}
 			if err := requireIDs(ids); err != nil {
 				return "", nil, err
 			}
-			at, err := time.Parse(time.RFC3339Nano, reg.Date)
+			at, err := time.Parse(time.RFC3339Nano, reg.Text("date"))
 			if err != nil {
 				return "", nil, examreg.Invalid("", examreg.FieldError{Field: "date", Message: "must be an RFC 3339 date-time"})
 			}
 			// One format for every date, so that the sort key orders them.
-			reg.Date = examreg.Timestamp(at)
-			switch reg.Status {
+			reg = reg.With("date", examreg.Timestamp(at))
+			switch reg.Status() {
 			case examreg.StatusCancelled, examreg.StatusDraft, examreg.StatusFailed, examreg.StatusNoShow, examreg.StatusPassed, examreg.StatusRegistered:
 			default:
 				return "", nil, examreg.Invalid("", examreg.FieldError{Field: "status", Message: "must be one of cancelled, draft, failed, no show, passed, registered"})
 			}
-			item, err := store.RegistrationItem(l.Tenant, &reg)
-			return reg.ID, item, err
+			return reg.Text("id"), store.RegistrationItem(l.Tenant, reg), nil
 		}
 	case Processes:
+		load := examreg.BulkLoad{Tenant: l.Tenant, ID: l.LoadID, SourceFile: name, Now: l.Now()}
 		return func(line []byte, lineNo int) (string, store.Item, error) {
-			var p examreg.Process
-			if err := examreg.DecodeJSON(line, &p); err != nil {
+			p, err := examreg.DecodeLoadedProcess(line)
+			if err != nil {
 				return "", nil, err
 			}
-			if err := requireIDs(map[string]string{"id": p.ID}); err != nil {
-				return "", nil, err
-			}
-			if err := p.Validate(); err != nil {
-				return "", nil, err
-			}
-			l.stamp(&p, name, lineNo)
-			item, err := store.ProcessItem(l.Tenant, &p)
-			return p.ID, item, err
+			return p.ID(), store.ProcessItem(l.Tenant, load.Loaded(p, lineNo)), nil
 		}
 	}
 	return nil
-}
-
-// stamp sets the bulk-load fields and fills the system fields a loaded
-// record lacks.
-func (l *Loader) stamp(p *examreg.Process, name string, lineNo int) {
-	now := examreg.Timestamp(l.Now())
-	p.SysBulkLoadPK = ptr(l.Tenant + "#" + l.LoadID)
-	p.SysBulkLoadID = ptr(l.LoadID)
-	p.SysBulkLoadAt = ptr(now)
-	p.SysBulkLoadRecordNo = ptr(float64(lineNo))
-	p.SysBulkLoadSourceFile = ptr(name)
-	if p.SysVersion == 0 {
-		p.SysVersion = 1
-	}
-	for field, value := range map[*string]string{
-		&p.SysCreatedAt: now, &p.SysLastModifiedAt: now, &p.SysCreatedByID: "bulk-loader", &p.SysLastModifiedByID: "bulk-loader",
-	} {
-		if *field == "" {
-			*field = value
-		}
-	}
 }
 
 func requireIDs(ids map[string]string) error {
@@ -244,8 +214,6 @@ func requireIDs(ids map[string]string) error {
 	}
 	return nil
 }
-
-func ptr[T any](v T) *T { return &v }
 
 //go:embed demo/*.jsonl
 var demo embed.FS

@@ -1,0 +1,11 @@
+// Command historyversion is the Lambda function of the historyversion operation.
+package main
+
+import (
+	"github.com/certhub/examreg/pkg/api"
+	"github.com/certhub/examreg/pkg/lambdahttp"
+)
+
+func main() {
+	lambdahttp.Start(api.MustFromEnv(lambdahttp.Gateway{}).Handler(api.OpHistoryVersion))
+}

@@ -1,0 +1,13 @@
+// Command historywriter is the Lambda function the table's stream triggers:
+// it writes the change history.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/certhub/examreg/pkg/history"
+)
+
+func main() {
+	lambda.Start(history.MustFromEnv().Handle)
+}

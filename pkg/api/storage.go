@@ -1,0 +1,28 @@
+package api
+
+import (
+	"context"
+
+	"github.com/certhub/examreg/pkg/examreg"
+	"github.com/certhub/examreg/pkg/store"
+)
+
+// Store is what the handlers ask of storage: the methods of *store.Store
+// they call, so that tests about HTTP alone can stand in a fake.
+type Store interface {
+	GetProcess(ctx context.Context, tenant, id string, opt store.ReadOptions) (store.Record, error)
+	ListProcesses(ctx context.Context, tenant string, opt store.ListOptions) (store.Page, error)
+	ReadProcess(ctx context.Context, tenant, id string) (*examreg.Process, error)
+	ReadProcesses(ctx context.Context, tenant string, ids []string) (map[string]*examreg.Process, error)
+	CreateProcess(ctx context.Context, tenant string, p *examreg.Process, maxPerTenant int, idem *store.Idempotency) (*store.Replay, error)
+	UpdateProcess(ctx context.Context, tenant, id string, change store.ChangeFunc) (*examreg.Process, error)
+	UpdateRead(ctx context.Context, tenant string, current *examreg.Process, change store.ChangeFunc) (*examreg.Process, error)
+	DeleteProcess(ctx context.Context, tenant, id string, versions []int64, by examreg.Actor) error
+	ExamExists(ctx context.Context, tenant, examID string) error
+	Candidates(ctx context.Context, tenant string) ([]examreg.Candidate, error)
+	LatestRegistration(ctx context.Context, tenant, contactID, examID string) (*examreg.Registration, error)
+	History(ctx context.Context, tenant, id string, opt store.HistoryOptions) (store.HistoryPage, error)
+	HistoryVersion(ctx context.Context, tenant, id string, version int64) (store.Record, error)
+}
+
+var _ Store = (*store.Store)(nil)

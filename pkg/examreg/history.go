@@ -1,0 +1,109 @@
+package examreg
+
+import (
+	"encoding/json"
+	"slices"
+
+	"github.com/wI2L/jsondiff"
+)
+
+// Operations a history entry records besides the API's own (create, update,
+// patch, batch).
+const (
+	OperationDelete   = "delete"
+	OperationBulkLoad = "bulk_load"
+)
+
+// bookkeeping are the members a history entry carries itself, and so leaves
+// out of its patch.
+var bookkeeping = []string{"sys_version", "sys_last_modified_at", "sys_last_modified_by_id", "sys_last_security_context"}
+
+// HistoryEntry is one version of a record in its change history: which
+// version, how it was made, when, by whom and in which request, and the RFC
+// 6902 patch that turns the record as a client read it at the version before
+// ({} before the create) into the record at this version, bookkeeping left
+// out. Applying the patches of versions 1 to n in order to {} gives the
+// record at version n without its bookkeeping. A delete is an entry of its
+// own, with no patch.
+type HistoryEntry struct {
+	Version   int64           `json:"version"`
+	Operation string          `json:"operation"`
+	At        string          `json:"at"`
+	By        string          `json:"by"`
+	RequestID string          `json:"request_id"`
+	Patch     json.RawMessage `json:"patch,omitempty"`
+}
+
+// ChangeOf is the entry of the write that turned before (nil for a create)
+// into after.
+func ChangeOf(before, after *Process) (HistoryEntry, error) {
+	from := map[string]any{}
+	if before != nil {
+		from = clientView(before)
+	}
+	patch, err := jsondiff.CompareWithoutMarshal(from, clientView(after))
+	if err != nil {
+		return HistoryEntry{}, err
+	}
+	if patch == nil {
+		patch = jsondiff.Patch{}
+	}
+	text, err := json.Marshal(patch)
+	if err != nil {
+		return HistoryEntry{}, err
+	}
+	doc := after.Document()
+	context, _ := doc.Member("sys_last_security_context")
+	return HistoryEntry{
+		Version:   after.Version(),
+		Operation: context.memberText("operation"),
+		At:        doc.memberText("sys_last_modified_at"),
+		By:        doc.memberText("sys_last_modified_by_id"),
+		RequestID: context.memberText("request_id"),
+		Patch:     text,
+	}, nil
+}
+
+// DeletionOf is the entry of the delete of a record whose last version was
+// last, by the user by, at, in the request requestID.
+func DeletionOf(last *Process, by, at, requestID string) HistoryEntry {
+	return HistoryEntry{Version: last.Version() + 1, Operation: OperationDelete, At: at, By: by, RequestID: requestID}
+}
+
+// clientView is the process without its bookkeeping, as the generic Go
+// values jsondiff compares (numbers as json.Number, keeping every digit).
+func clientView(p *Process) map[string]any {
+	view := make(map[string]any, len(p.members))
+	for _, m := range p.members {
+		if !slices.Contains(bookkeeping, m.Name) {
+			view[m.Name] = m.Value.Interface()
+		}
+	}
+	return view
+}
+
+// Interface returns v as the Go value encoding/json decodes JSON into with
+// UseNumber: nil, bool, json.Number, string, []any or map[string]any.
+func (v Value) Interface() any {
+	switch v.kind {
+	case KindBool:
+		return v.Bool()
+	case KindNumber:
+		return json.Number(v.text)
+	case KindString:
+		return v.text
+	case KindArray:
+		items := make([]any, len(v.items))
+		for i, item := range v.items {
+			items[i] = item.Interface()
+		}
+		return items
+	case KindObject:
+		m := make(map[string]any, len(v.members))
+		for _, member := range v.members {
+			m[member.Name] = member.Value.Interface()
+		}
+		return m
+	}
+	return nil
+}

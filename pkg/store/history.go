@@ -1,0 +1,232 @@
+package store
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/certhub/examreg/pkg/examreg"
+)
+
+// A record's change history lives in a partition of its own,
+// TENANT#<t>#HISTORY#<id>, one item per version (VERSION#<10 digits>, so
+// that the sort key orders versions): the entry, and the record as a client
+// read it right after that version was written, gzipped.
+
+func historyPK(tenant, id string) string { return "TENANT#" + tenant + "#HISTORY#" + id }
+func historySK(version int64) string     { return fmt.Sprintf("%s%010d", historyVersion, version) }
+
+// Change is one stream record of a process item: its keys, and the item
+// before (for MODIFY and REMOVE) and after (for INSERT and MODIFY).
+type Change struct {
+	EventName      string // INSERT, MODIFY or REMOVE
+	Keys, Old, New map[string]types.AttributeValue
+}
+
+// IsProcess reports whether the change is to an exam reg process: the only
+// items whose changes are history.
+func (c Change) IsProcess() bool {
+	return strings.HasPrefix(textOf(c.Keys, "sk"), processPrefix) && strings.HasPrefix(textOf(c.Keys, "pk"), "TENANT#")
+}
+
+// RecordChange writes the history entry of a change to a process, with a
+// condition on its key, so that a change the stream delivers again adds
+// nothing. It reports whether it wrote the entry. A REMOVE is an entry of
+// its own, whose deleter it reads from the deletion the delete recorded.
+func (s *Store) RecordChange(ctx context.Context, c Change) (written bool, err error) {
+	tenant := strings.TrimPrefix(textOf(c.Keys, "pk"), "TENANT#")
+	id := strings.TrimPrefix(textOf(c.Keys, "sk"), processPrefix)
+	var (
+		entry examreg.HistoryEntry
+		image []byte
+	)
+	switch c.EventName {
+	case "INSERT", "MODIFY":
+		var before *examreg.Process
+		if c.Old != nil {
+			before = processOf(c.Old)
+		}
+		if entry, err = examreg.ChangeOf(before, processOf(c.New)); err != nil {
+			return false, err
+		}
+		if image, err = gzipped(appendProcessJSON(nil, c.New, "")); err != nil {
+			return false, err
+		}
+	case "REMOVE":
+		last := processOf(c.Old)
+		d, err := s.ReadDeletion(ctx, tenant, id)
+		if err != nil && err != examreg.ErrNotFound { // removed by other means: no deleter to name
+			return false, err
+		}
+		entry = examreg.DeletionOf(last, d.By, d.At, d.RequestID)
+	default:
+		return false, fmt.Errorf("store: stream event %q", c.EventName)
+	}
+	return s.putHistoryEntry(ctx, tenant, id, entry, image)
+}
+
+func (s *Store) putHistoryEntry(ctx context.Context, tenant, id string, e examreg.HistoryEntry, image []byte) (bool, error) {
+	item := map[string]types.AttributeValue{
+		"pk":         &types.AttributeValueMemberS{Value: historyPK(tenant, id)},
+		"sk":         &types.AttributeValueMemberS{Value: historySK(e.Version)},
+		"version":    version(e.Version),
+		"operation":  &types.AttributeValueMemberS{Value: e.Operation},
+		"at":         &types.AttributeValueMemberS{Value: e.At},
+		"by":         &types.AttributeValueMemberS{Value: e.By},
+		"request_id": &types.AttributeValueMemberS{Value: e.RequestID},
+	}
+	if e.Patch != nil {
+		item["patch"] = &types.AttributeValueMemberS{Value: string(e.Patch)}
+	}
+	if image != nil {
+		item["image"] = &types.AttributeValueMemberB{Value: image}
+	}
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:              aws.String(s.table),
+		Item:                   item,
+		ConditionExpression:    aws.String("attribute_not_exists(pk)"),
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+	})
+	var exists *types.ConditionalCheckFailedException
+	switch {
+	case errors.As(err, &exists):
+		return false, nil
+	case err != nil:
+		return false, translate(err)
+	}
+	return true, nil
+}
+
+// HistoryOptions shape a page of a record's history.
+type HistoryOptions struct {
+	// Before is the version the previous page ended on (0 for the first
+	// page): the page holds the versions before it.
+	Before int64
+	// Limit, when positive, caps the number of entries on the page.
+	Limit int32
+}
+
+// HistoryPage is one page of a record's history, newest first.
+type HistoryPage struct {
+	// JSON is a JSON array of the entries.
+	JSON  []byte
+	Count int
+	// Last is the version the page ends on when more may follow, 0 on the
+	// last page.
+	Last int64
+}
+
+// History reads one page of a record's history: one Query, newest first.
+// A first page without entries is examreg.ErrNotFound unless the record
+// exists (its history is being written): then one more request tells.
+func (s *Store) History(ctx context.Context, tenant, id string, opt HistoryOptions) (HistoryPage, error) {
+	in := &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :prefix)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":     &types.AttributeValueMemberS{Value: historyPK(tenant, id)},
+			":prefix": &types.AttributeValueMemberS{Value: historyVersion},
+		},
+		ProjectionExpression:     aws.String("#v, #op, #at, #by, #rid, #patch"),
+		ExpressionAttributeNames: map[string]string{"#v": "version", "#op": "operation", "#at": "at", "#by": "by", "#rid": "request_id", "#patch": "patch"},
+		ScanIndexForward:         aws.Bool(false),
+		ReturnConsumedCapacity:   types.ReturnConsumedCapacityTotal,
+	}
+	if opt.Before > 0 {
+		in.ExclusiveStartKey = key(historyPK(tenant, id), historySK(opt.Before))
+	}
+	if opt.Limit > 0 {
+		in.Limit = aws.Int32(opt.Limit)
+	}
+	out, err := s.db.Query(ctx, in)
+	if err != nil {
+		return HistoryPage{}, translate(err)
+	}
+	if len(out.Items) == 0 && opt.Before == 0 {
+		if _, err := s.GetProcess(ctx, tenant, id, ReadOptions{Fields: [][]string{{"id"}}}); err != nil {
+			return HistoryPage{}, err
+		}
+	}
+	page := HistoryPage{JSON: []byte{'['}, Count: len(out.Items)}
+	for i, item := range out.Items {
+		if i > 0 {
+			page.JSON = append(page.JSON, ',')
+		}
+		page.JSON = appendEntryJSON(page.JSON, item)
+	}
+	page.JSON = append(page.JSON, ']')
+	if sk, ok := out.LastEvaluatedKey["sk"].(*types.AttributeValueMemberS); ok {
+		page.Last, _ = strconv.ParseInt(strings.TrimPrefix(sk.Value, historyVersion), 10, 64)
+	}
+	return page, nil
+}
+
+// appendEntryJSON appends a history entry as a client reads it. The patch is
+// stored as the JSON text jsondiff wrote.
+func appendEntryJSON(dst []byte, item map[string]types.AttributeValue) []byte {
+	dst = append(dst, `{"version":`...)
+	dst = append(dst, textOf(item, "version")...)
+	for _, name := range []string{"operation", "at", "by", "request_id"} {
+		dst = append(dst, ',')
+		dst = examreg.AppendString(dst, name)
+		dst = append(dst, ':')
+		dst = examreg.AppendString(dst, textOf(item, name))
+	}
+	if patch := textOf(item, "patch"); patch != "" {
+		dst = append(dst, `,"patch":`...)
+		dst = append(dst, patch...)
+	}
+	return append(dst, '}')
+}
+
+// HistoryVersion reads the record as a client read it right after version
+// was written, or returns examreg.ErrNotFound when there is no such version
+// or it is the record's delete. One GetItem.
+func (s *Store) HistoryVersion(ctx context.Context, tenant, id string, version int64) (Record, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:                aws.String(s.table),
+		Key:                      key(historyPK(tenant, id), historySK(version)),
+		ProjectionExpression:     aws.String("#image"),
+		ExpressionAttributeNames: map[string]string{"#image": "image"},
+		ReturnConsumedCapacity:   types.ReturnConsumedCapacityTotal,
+	})
+	if err != nil {
+		return Record{}, translate(err)
+	}
+	image, ok := out.Item["image"].(*types.AttributeValueMemberB)
+	if !ok {
+		return Record{}, examreg.Errorf(examreg.ENOTFOUND, "this version of the exam reg process is not in its history")
+	}
+	r, err := gzip.NewReader(bytes.NewReader(image.Value))
+	if err != nil {
+		return Record{}, fmt.Errorf("store: history image: %w", err)
+	}
+	text, err := io.ReadAll(r)
+	if err != nil {
+		return Record{}, fmt.Errorf("store: history image: %w", err)
+	}
+	return Record{JSON: text, Version: version}, nil
+}
+
+// gzipped is text compressed: a record's image costs a fraction of its
+// size in write units and storage.
+func gzipped(text []byte) ([]byte, error) {
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	if _, err := w.Write(text); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
