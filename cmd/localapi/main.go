@@ -5,7 +5,8 @@
 // It uses the DynamoDB engine at AWS_ENDPOINT_URL_DYNAMODB or, when that is
 // not set, starts moto's server (serialized; see pkg/dev/motoserver). It creates
 // table $TABLE_NAME (default examreg) from template.yaml if missing and then
-// loads the demo data. Tokens are HS256 JWTs signed with $LOCAL_JWT_SECRET;
+// loads the demo data. It polls the table's stream and writes the change
+// history with the handler the history writer function runs. Tokens are HS256 JWTs signed with $LOCAL_JWT_SECRET;
 // it prints one for the demo tenant. It reads the environment the Lambda
 // functions read (TABLE_NAME, MAX_PROCESSES_PER_TENANT, TENANT_CLAIM) and
 // listens on 127.0.0.1:$PORT (default 3000). Ctrl-C stops everything it
@@ -72,6 +73,13 @@ func run() error {
 	} else {
 		fmt.Fprintf(os.Stderr, "table %s exists; the demo data is not reloaded\n", table)
 	}
+
+	// The change history, as the history writer function keeps it on AWS.
+	go func() {
+		if err := localenv.WriteHistory(ctx, st, localenv.HistoryPollInterval, slog.Default()); err != nil && ctx.Err() == nil {
+			slog.Error("the change history stopped", "error", err.Error())
+		}
+	}()
 
 	cfg, err := api.ConfigFromEnv(ctx, devauth.Verifier{Secret: devauth.SecretFromEnv()})
 	if err != nil {

@@ -8,12 +8,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/certhub/examreg/pkg/dev/motoserver"
+	"github.com/certhub/examreg/pkg/dev/streampoller"
 	"github.com/certhub/examreg/pkg/dev/samtemplate"
+	"github.com/certhub/examreg/pkg/history"
 	"github.com/certhub/examreg/pkg/store"
 )
 
@@ -82,4 +86,20 @@ func (e *Engine) Close() {
 	if e.moto != nil {
 		e.moto.Close()
 	}
+}
+
+// HistoryPollInterval is how often WriteHistory polls the stream: history
+// appears within about this long after a write.
+const HistoryPollInterval = 200 * time.Millisecond
+
+// WriteHistory does locally what the history writer function does on AWS:
+// it polls the stream of st's table from its start and hands each batch to
+// the same handler, until ctx ends.
+func WriteHistory(ctx context.Context, st *store.Store, interval time.Duration, log *slog.Logger) error {
+	arn, err := streampoller.LatestStreamARN(ctx, st.Client(), st.Table())
+	if err != nil {
+		return err
+	}
+	w := &history.Writer{Store: st, Log: log}
+	return streampoller.Run(ctx, streampoller.ClientFor(st.Client()), arn, 100, interval, w.Handle, log)
 }
