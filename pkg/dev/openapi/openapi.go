@@ -1,41 +1,28 @@
 // Package openapi holds the machine-readable description of the Exam Reg
 // Processes API, an OpenAPI 3.1.0 document (openapi.json, embedded), and a
-// contract checker that holds the service's answers to it.
+// contract checker that holds the service's requests and answers to it.
 //
-// The document follows DESIGN.md section 1. Where it has to choose, it
-// describes what the service answers (see the descriptions of `fields`
-// and of X-Request-Id on answers API Gateway gives by itself).
+// The document describes what the service accepts and answers; the
+// repository's docs/api.md explains the API in prose. Request bodies have
+// their own schemas, which accept every member a GET answers and use no
+// readOnly: validators drop readOnly members from request schemas, which
+// would turn a GET body sent back as a PUT into an unknown member.
 //
 // # Validation library and OpenAPI 3.1
 //
-// Documents and answers are validated by github.com/getkin/kin-openapi
-// (pinned in go.mod, v0.153.0), which long targeted OpenAPI 3.0 only
-// (upstream issue #230) and now reads OpenAPI 3.1 documents too:
-// (*openapi3.T).Validate checks a 3.1 document by the 3.1 rules, and for a
-// 3.1 document openapi3filter validates values with
-// openapi3.EnableJSONSchema2020(), backed by the JSON Schema 2020-12
-// validator github.com/santhosh-tekuri/jsonschema/v6 (type arrays, const,
-// prefixItems, if/then/else, unevaluated*, dependentSchemas, ...). What that
-// means here:
-//
-//   - A schema that refers to components (#/components/schemas/...) and uses
-//     no 2020-12-only keyword is still validated by kin-openapi's own
-//     validator, not the 2020-12 one; header values and inline schemas go to
-//     the 2020-12 one. Both enforce the keywords this document uses, which
-//     are the ones OpenAPI 3.0 and 3.1 share: type (always a single type),
-//     properties, required, additionalProperties, enum, pattern, minLength,
-//     maxLength, minItems, maxItems, uniqueItems, minimum, maximum, oneOf,
-//     anyOf, not, readOnly and format (date-time). The tests show each of
-//     them enforced.
-//   - No type arrays and no "null" type: no member of this API is ever null,
-//     and `nullable`, which means nothing in 3.1, is not used.
-//   - kin-openapi treats a readOnly property as not required in requests
-//     even inside `not: {required: [...]}`, which then never holds; so the
-//     create body is its own schema without `id` (ExamRegProcessCreate)
-//     rather than "the PUT body, not requiring id".
-//
-// The document is therefore plain OpenAPI 3.1.0 for any 3.1 tool, and every
-// constraint in it is one the pinned kin-openapi enforces.
+// Documents, requests and answers are validated by
+// github.com/getkin/kin-openapi (pinned in go.mod, v0.153.0). For a 3.1
+// document, openapi3filter validates values with
+// openapi3.EnableJSONSchema2020(): a schema that uses a keyword only JSON
+// Schema 2020-12 has (here propertyNames, in FreeFormValue) is validated by
+// github.com/santhosh-tekuri/jsonschema/v6 with every component it refers to
+// copied into $defs, recursion included; a schema without one is validated
+// by kin-openapi's own validator, which knows type arrays ("null" for the
+// members a request may send as null), oneOf, anyOf, allOf, not and the
+// other keywords this document uses, but reads an empty schema as refusing
+// null: "any JSON value" is therefore AnyValue, whose types are spelt out.
+// The tests show each constraint enforced, so every constraint in the
+// document is one the pinned kin-openapi enforces.
 package openapi
 
 import (
@@ -46,9 +33,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -250,29 +241,59 @@ func (v *Validator) checkUnrouted(req *http.Request, status int, header http.Hea
 }
 
 // CheckRequest validates a request against the document: its operation,
-// path, query and header parameters, and its body against the operation's
-// request body schema. Server-managed (readOnly) members in a body pass, as
-// the service ignores them. It is meant for requests a test expects to be
-// valid; the service itself is more lenient in places (it reads a JSON null
-// member as absent, and accepts a body without Content-Type), so a request
-// it accepts may still fail here.
+// path, query and header parameters, its credentials (present: an
+// Authorization header satisfies the bearer scheme, the service verifies the
+// token), and its body: one JSON value, in UTF-8, matching the operation's
+// request body schema. A body sent without Content-Type is read as JSON, as
+// the service reads it.
+//
+// Every request the service accepts passes.
 func (v *Validator) CheckRequest(req *http.Request, body []byte) error {
 	req = withBody(req, body)
+	if len(body) > 0 && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	route, params, err := v.Operation(req)
 	if err != nil {
 		return fmt.Errorf("openapi: %s %s: %w", req.Method, req.URL.Path, err)
 	}
+	// kin-openapi decodes the first JSON value of a body and ignores the
+	// rest; a JSON body (RFC 8259) is exactly one value, in UTF-8.
+	if mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); len(body) > 0 && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		switch {
+		case !utf8.Valid(body):
+			return fmt.Errorf("openapi: %s %s (%s): the body is not UTF-8", req.Method, req.URL.Path, route.Operation.OperationID)
+		case !json.Valid(body):
+			return fmt.Errorf("openapi: %s %s (%s): the body is not exactly one JSON value", req.Method, req.URL.Path, route.Operation.OperationID)
+		}
+	}
+	for name, value := range params {
+		// The router matches the escaped path; the service, like API
+		// Gateway, reads path parameters decoded.
+		if decoded, err := url.PathUnescape(value); err == nil {
+			params[name] = decoded
+		}
+	}
 	in := &openapi3filter.RequestValidationInput{
 		Request: req, PathParams: params, Route: route,
 		Options: &openapi3filter.Options{
-			MultiError:                 true,
-			ExcludeReadOnlyValidations: true,
-			SkipSettingDefaults:        true,
-			AuthenticationFunc:         openapi3filter.NoopAuthenticationFunc,
+			MultiError:          true,
+			SkipSettingDefaults: true,
+			AuthenticationFunc:  bearerPresent,
 		},
 	}
 	if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
 		return fmt.Errorf("openapi: %s %s (%s): %w", req.Method, req.URL.Path, route.Operation.OperationID, err)
+	}
+	return nil
+}
+
+// bearerPresent satisfies the document's bearer scheme with any
+// Authorization header: whether the token is good is the service's to say
+// (401), not the document's.
+func bearerPresent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	if in.RequestValidationInput.Request.Header.Get("Authorization") == "" {
+		return errors.New("no Authorization header")
 	}
 	return nil
 }
