@@ -27,12 +27,14 @@ package openapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -71,18 +73,25 @@ func Load(ctx context.Context) (*openapi3.T, error) {
 // Validator checks requests and answers against the document.
 type Validator struct {
 	doc *openapi3.T
-	// routers holds one router per HTTP method, each knowing only that
-	// method's operations. A router over every path would send
-	// GET /examRegProcesses/t/batch to the batch path (which has no GET) and
-	// call it "method not allowed", where the service, like API Gateway,
-	// picks the most specific route of the request's method: get, id "batch".
-	routers map[string]routers.Router
+	// routes holds, per HTTP method, the paths that have an operation for
+	// it, most specific first, each with a router that knows only that
+	// operation. A router over every path would send GET
+	// /examRegProcesses/t/batch to the batch path (which has no GET) and call
+	// it "method not allowed", where the service, like API Gateway, picks
+	// the most specific route of the request's method: get, id "batch".
+	routes map[string][]pathRouter
 	// process is the whole ExamRegProcess, which get and list answer when
 	// the request has no `fields`.
 	process *openapi3.Schema
 	// errorBody is the Error schema, for answers to requests no operation
 	// of the document matches.
 	errorBody *openapi3.Schema
+}
+
+// pathRouter finds, for one method, the operation of one path.
+type pathRouter struct {
+	path   string
+	router routers.Router
 }
 
 // NewValidator loads and validates the document and prepares its routes.
@@ -93,7 +102,7 @@ func NewValidator() (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Validator{doc: doc, routers: map[string]routers.Router{}}
+	v := &Validator{doc: doc, routes: map[string][]pathRouter{}}
 	for _, name := range []string{"ExamRegProcess", "Error"} {
 		if doc.Components.Schemas[name] == nil || doc.Components.Schemas[name].Value == nil {
 			return nil, fmt.Errorf("openapi: the document has no %s schema", name)
@@ -102,28 +111,44 @@ func NewValidator() (*Validator, error) {
 	v.process = doc.Components.Schemas["ExamRegProcess"].Value
 	v.errorBody = doc.Components.Schemas["Error"].Value
 
-	byMethod := map[string]*openapi3.Paths{}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
-			if byMethod[method] == nil {
-				byMethod[method] = openapi3.NewPaths()
-			}
 			only := &openapi3.PathItem{Parameters: item.Parameters}
 			only.SetOperation(method, op)
-			byMethod[method].Set(path, only)
+			sub := *doc // shares the resolved components; only Paths and Servers differ
+			sub.Paths = openapi3.NewPaths(openapi3.WithPath(path, only))
+			sub.Servers = nil
+			r, err := gorillamux.NewRouter(&sub)
+			if err != nil {
+				return nil, fmt.Errorf("openapi: router for %s %s: %w", method, path, err)
+			}
+			v.routes[method] = append(v.routes[method], pathRouter{path, r})
 		}
 	}
-	for method, paths := range byMethod {
-		sub := *doc // shares the resolved components; only Paths and Servers differ
-		sub.Paths = paths
-		sub.Servers = nil
-		r, err := gorillamux.NewRouter(&sub)
-		if err != nil {
-			return nil, fmt.Errorf("openapi: router for %s: %w", method, err)
-		}
-		v.routers[method] = r
+	for _, rs := range v.routes {
+		slices.SortFunc(rs, func(a, b pathRouter) int { return moreSpecific(a.path, b.path) })
 	}
 	return v, nil
+}
+
+// moreSpecific orders two path templates: at the first segment where one
+// has a literal and the other a parameter, the literal wins (other
+// differences leave an order only for determinism: such paths never match
+// the same request). So
+// GET /examRegProcesses/t/eligible/history/e is the eligible operation, not
+// version e of the process "eligible", as the document says.
+func moreSpecific(a, b string) int {
+	as, bs := strings.Split(a, "/"), strings.Split(b, "/")
+	for i := range min(len(as), len(bs)) {
+		aParam, bParam := strings.HasPrefix(as[i], "{"), strings.HasPrefix(bs[i], "{")
+		switch {
+		case aParam && !bParam:
+			return 1
+		case !aParam && bParam:
+			return -1
+		}
+	}
+	return cmp.Or(cmp.Compare(len(as), len(bs)), cmp.Compare(a, b))
 }
 
 // Document returns the loaded document (shared: do not modify it).
@@ -132,15 +157,30 @@ func (v *Validator) Document() *openapi3.T { return v.doc }
 // Operation returns the operation a request is for, with its path parameters,
 // or routers.ErrPathNotFound when no operation of the document matches.
 func (v *Validator) Operation(req *http.Request) (*routers.Route, map[string]string, error) {
-	r, ok := v.routers[req.Method]
-	if !ok {
-		return nil, nil, routers.ErrPathNotFound
+	for _, pr := range v.routes[req.Method] {
+		route, params, err := pr.router.FindRoute(req)
+		if err == nil {
+			return route, params, nil
+		}
+		if !errors.Is(err, routers.ErrPathNotFound) {
+			return nil, nil, err
+		}
 	}
-	route, params, err := r.FindRoute(req)
-	if errors.Is(err, routers.ErrMethodNotAllowed) { // cannot happen with one method per router
-		err = routers.ErrPathNotFound
+	return nil, nil, routers.ErrPathNotFound
+}
+
+// allowed returns the methods the document has operations for at the path
+// of req, in the order of an Allow header.
+func (v *Validator) allowed(req *http.Request) []string {
+	var methods []string
+	for _, method := range slices.Sorted(maps.Keys(v.routes)) {
+		probe := req.Clone(req.Context())
+		probe.Method = method
+		if _, _, err := v.Operation(probe); err == nil {
+			methods = append(methods, method)
+		}
 	}
-	return route, params, err
+	return methods
 }
 
 var (
@@ -159,8 +199,10 @@ var (
 //     (the schema of those operations also allows projections);
 //   - an ETag must be the quoted sys_version of the object it comes with.
 //
-// A request that no operation matches must be answered 404 (or 405, as the
-// local server does for a known path with another method) with an Error body.
+// A request that no operation matches must be answered as the local server
+// answers it: 404, or 405 with an Allow header listing the methods the
+// document has for the path, with an Error body (none for HEAD) and
+// X-Request-Id.
 //
 // Check does not validate the request: tests send invalid requests on
 // purpose. See CheckRequest.
@@ -224,18 +266,39 @@ func (v *Validator) checkWhole(req *http.Request, route *routers.Route, header h
 
 // checkUnrouted checks the answer to a request outside the document.
 func (v *Validator) checkUnrouted(req *http.Request, status int, header http.Header, respBody []byte) error {
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("openapi: %s %s matches no operation of the document and was answered %d: %s", req.Method, req.URL.Path, status, fmt.Sprintf(format, args...))
+	}
 	if status != http.StatusNotFound && status != http.StatusMethodNotAllowed {
-		return fmt.Errorf("openapi: %s %s matches no operation of the document but was answered %d, not 404 or 405", req.Method, req.URL.Path, status)
+		return fail("want 404 or 405")
+	}
+	if header.Get("X-Request-Id") == "" {
+		return fail("no X-Request-Id")
+	}
+	if status == http.StatusMethodNotAllowed {
+		var got []string
+		for _, m := range strings.Split(header.Get("Allow"), ",") {
+			if m = strings.TrimSpace(m); m != "" {
+				got = append(got, m)
+			}
+		}
+		slices.Sort(got)
+		if want := v.allowed(req); len(want) == 0 || !slices.Equal(got, want) {
+			return fail("Allow %q, want the path's methods %q", header.Get("Allow"), strings.Join(want, ", "))
+		}
 	}
 	if ct := header.Get("Content-Type"); ct != "application/json" {
-		return fmt.Errorf("openapi: %s %s answered %d with Content-Type %q, not application/json", req.Method, req.URL.Path, status, ct)
+		return fail("Content-Type %q, not application/json", ct)
+	}
+	if req.Method == http.MethodHead {
+		return nil // an answer to HEAD has no body
 	}
 	var body any
 	if err := json.Unmarshal(respBody, &body); err != nil {
-		return fmt.Errorf("openapi: %s %s answered %d with a body that is not JSON: %w", req.Method, req.URL.Path, status, err)
+		return fail("a body that is not JSON: %v", err)
 	}
 	if err := v.errorBody.VisitJSON(body, schemaOptions...); err != nil {
-		return fmt.Errorf("openapi: %s %s answered %d with a body that is not an Error: %w", req.Method, req.URL.Path, status, err)
+		return fail("a body that is not an Error: %v", err)
 	}
 	return nil
 }

@@ -72,19 +72,30 @@ func TestJSONIsACopy(t *testing.T) {
 	}
 }
 
-var operationIDs = map[api.Op]string{
-	api.OpCreate:   "createExamRegProcess",
-	api.OpList:     "listExamRegProcesses",
-	api.OpGet:      "getExamRegProcess",
-	api.OpUpdate:   "updateExamRegProcess",
-	api.OpPatch:    "patchExamRegProcess",
-	api.OpDelete:   "deleteExamRegProcess",
-	api.OpEligible: "getEligibleProcesses",
-	api.OpBatch:    "executeBatchOperations",
+// operationIDs is the operationId of each route, by "METHOD path".
+var operationIDs = map[string]string{
+	"POST /examRegProcesses/{tenantId}":                              "createExamRegProcess",
+	"GET /examRegProcesses/{tenantId}":                               "listExamRegProcesses",
+	"GET /examRegProcesses/{tenantId}/{id}":                          "getExamRegProcess",
+	"PUT /examRegProcesses/{tenantId}/{id}":                          "updateExamRegProcess",
+	"PATCH /examRegProcesses/{tenantId}/{id}":                        "patchExamRegProcess",
+	"DELETE /examRegProcesses/{tenantId}/{id}":                       "deleteExamRegProcess",
+	"GET /examRegProcesses/{tenantId}/{id}/history":                  "listExamRegProcessHistory",
+	"GET /examRegProcesses/{tenantId}/{id}/history/{version}":        "getExamRegProcessVersion",
+	"GET /examRegProcesses/{tenantId}/eligible/{contactId}/{examId}": "getEligibleProcesses",
+	"POST /examRegProcesses/{tenantId}/batch":                        "executeBatchOperations",
 }
 
-// Every route of the route table has exactly one operation in the document,
-// with its operationId, and the document has no other operation.
+// notYetRouted are operations the document describes ahead of the route
+// table: the history routes land with the server change that serves them.
+// The test fails once one of them is routed, so that it leaves this list.
+var notYetRouted = map[string]bool{
+	"GET /examRegProcesses/{tenantId}/{id}/history":           true,
+	"GET /examRegProcesses/{tenantId}/{id}/history/{version}": true,
+}
+
+// The document has exactly the operations of operationIDs, and every route
+// of the route table is one of them, with its operationId.
 func TestRoutesAndOperationsMatch(t *testing.T) {
 	doc, err := openapi.Load(context.Background())
 	if err != nil {
@@ -96,6 +107,9 @@ func TestRoutesAndOperationsMatch(t *testing.T) {
 			documented[method+" "+path] = op.OperationID
 		}
 	}
+	if !maps.Equal(documented, operationIDs) {
+		t.Errorf("the document has the operations\n%v\nwant\n%v", documented, operationIDs)
+	}
 	routed := map[string]bool{}
 	for _, rt := range api.Routes {
 		key := rt.Method + " " + rt.Path
@@ -103,21 +117,19 @@ func TestRoutesAndOperationsMatch(t *testing.T) {
 			t.Errorf("route %s appears twice in api.Routes", key)
 		}
 		routed[key] = true
-		id, ok := documented[key]
-		switch {
+		switch id, ok := documented[key]; {
 		case !ok:
 			t.Errorf("route %s (%s) has no operation in the document", key, rt.Op)
-		case id != operationIDs[rt.Op]:
-			t.Errorf("route %s (%s) has operationId %q, want %q", key, rt.Op, id, operationIDs[rt.Op])
+		case notYetRouted[key]:
+			t.Errorf("route %s (%s) is routed now: remove it from notYetRouted", key, rt.Op)
+		case id != operationIDs[key]:
+			t.Errorf("route %s (%s) has operationId %q, want %q", key, rt.Op, id, operationIDs[key])
 		}
 	}
 	for key, id := range documented {
-		if !routed[key] {
+		if !routed[key] && !notYetRouted[key] {
 			t.Errorf("operation %s (%s) is not a route of api.Routes", key, id)
 		}
-	}
-	if len(documented) != len(operationIDs) {
-		t.Errorf("the document has %d operations, want %d", len(documented), len(operationIDs))
 	}
 }
 
@@ -319,6 +331,22 @@ func process() map[string]any {
 	}
 }
 
+// history is a page of history as the service answers it, newest first:
+// a deletion, a patch and the create.
+func history() []any {
+	return []any{
+		map[string]any{"version": 3, "operation": "delete", "at": "2026-03-03T08:00:00.000Z", "by": "carol", "request_id": "r-3"},
+		map[string]any{"version": 2, "operation": "patch", "at": "2026-03-02T10:30:00.125Z", "by": "bob", "request_id": "r-2", "patch": []any{
+			map[string]any{"op": "replace", "path": "/name", "value": "B"},
+			map[string]any{"op": "add", "path": "/checkout_settings/n", "value": nil},
+			map[string]any{"op": "replace", "path": "/sys_version", "value": 2},
+		}},
+		map[string]any{"version": 1, "operation": "create", "at": "2026-03-01T09:00:00.000Z", "by": "alice", "request_id": "r-1", "patch": []any{
+			map[string]any{"op": "add", "path": "/name", "value": "A"},
+		}},
+	}
+}
+
 func with(p map[string]any, changes ...any) map[string]any {
 	out := map[string]any{}
 	for k, v := range p {
@@ -434,8 +462,22 @@ func TestCheckAcceptsCorrectAnswers(t *testing.T) {
 		{name: "429 limit", method: "POST", target: "/examRegProcesses/t1", status: 429, header: header(), body: map[string]any{"message": "tenant limit reached"}},
 		{name: "500", method: "GET", target: "/examRegProcesses/t1/eligible/c1/e1", status: 500, header: header(), body: map[string]any{"message": "internal error", "request_id": "r-1"}},
 		{name: "503", method: "POST", target: "/examRegProcesses/t1/batch", status: 503, header: header(), body: map[string]any{"message": "the database is unavailable; retry later", "request_id": "r-1"}},
-		{name: "unknown route", method: "GET", target: "/examRegProcesses", status: 404, header: header("X-Request-Id", ""), body: map[string]any{"message": "Not Found"}},
-		{name: "known path, other method", method: "DELETE", target: "/examRegProcesses/t1", status: 405, header: header("X-Request-Id", "", "Allow", "GET, POST"), body: map[string]any{"message": "Method Not Allowed"}},
+		{name: "unknown route", method: "GET", target: "/examRegProcesses", status: 404, header: header(), body: map[string]any{"message": "Not Found"}},
+		{name: "known path, other method", method: "DELETE", target: "/examRegProcesses/t1", status: 405, header: header("Allow", "GET, POST"), body: map[string]any{"message": "Method Not Allowed"}},
+		{name: "known path, other method, any order", method: "POST", target: "/examRegProcesses/t1/x", status: 405, header: header("Allow", "PUT, GET, DELETE, PATCH"), body: map[string]any{"message": "Method Not Allowed"}},
+		{name: "HEAD, without a body", method: "HEAD", target: "/examRegProcesses/t1/x/history", status: 405, header: header("Allow", "GET"), body: ""},
+		// history
+		{name: "history", method: "GET", target: "/examRegProcesses/t1/x/history", status: 200, header: header(), body: history()},
+		{name: "history, a page with more", method: "GET", target: "/examRegProcesses/t1/x/history?limit=1", status: 200,
+			header: header("X-Exclusive-Start-Key", "MDE5OWEwYjI", "Link", `</examRegProcesses/t1/x/history?exclusiveStartKey=MDE5OWEwYjI&limit=1>; rel="next"`), body: history()[:1]},
+		{name: "history, empty", method: "GET", target: "/examRegProcesses/t1/x/history", status: 200, header: header(), body: []any{}},
+		{name: "version", method: "GET", target: "/examRegProcesses/t1/x/history/3", status: 200, header: header(), body: p},
+		{name: "version of a deletion", method: "GET", target: "/examRegProcesses/t1/x/history/4", status: 404, header: header(), body: map[string]any{"message": "version not found"}},
+		// idempotent creates
+		{name: "create replayed", method: "POST", target: "/examRegProcesses/t1", status: 200,
+			header: header("ETag", `"3"`, "Location", "/examRegProcesses/t1/x", "Idempotent-Replayed", "true"), body: p},
+		{name: "create with a reused Idempotency-Key", method: "POST", target: "/examRegProcesses/t1", status: 422, header: header(),
+			body: map[string]any{"message": "this Idempotency-Key was used for a create with a different body"}},
 	} {
 		x.run(t, v)
 	}
@@ -503,6 +545,29 @@ func TestCheckRejectsWrongAnswers(t *testing.T) {
 		{name: "error body without a message", method: "GET", target: "/examRegProcesses/t1/x", status: 404, header: header(), body: map[string]any{}, wantErr: `property "message" is missing`},
 		{name: "field error without its field", method: "PUT", target: "/examRegProcesses/t1/x", status: 400, header: header(), body: map[string]any{"message": "m", "errors": []any{map[string]any{"message": "is required"}}}, wantErr: "field"},
 		{name: "unknown route answered 200", method: "GET", target: "/examRegProcesses", status: 200, header: header(), body: []any{}, wantErr: "matches no operation"},
+		{name: "unknown route without X-Request-Id", method: "GET", target: "/examRegProcesses", status: 404, header: header("X-Request-Id", ""), body: map[string]any{"message": "Not Found"}, wantErr: "X-Request-Id"},
+		{name: "405 without Allow", method: "DELETE", target: "/examRegProcesses/t1", status: 405, header: header(), body: map[string]any{"message": "Method Not Allowed"}, wantErr: "Allow"},
+		{name: "405 allowing HEAD", method: "DELETE", target: "/examRegProcesses/t1", status: 405, header: header("Allow", "GET, HEAD, POST"), body: map[string]any{"message": "Method Not Allowed"}, wantErr: "Allow"},
+		{name: "405 for a path without operations", method: "GET", target: "/nowhere", status: 405, header: header("Allow", "GET"), body: map[string]any{"message": "Method Not Allowed"}, wantErr: "Allow"},
+		{name: "HEAD served", method: "HEAD", target: "/examRegProcesses/t1/x", status: 200, header: header(), body: "", wantErr: "want 404 or 405"},
+		{name: "4xx with a request id", method: "GET", target: "/examRegProcesses/t1/x", status: 404, header: header(), body: map[string]any{"message": "m", "request_id": "r-1"}, wantErr: "request_id"},
+		{name: "5xx with errors", method: "GET", target: "/examRegProcesses/t1/x", status: 503, header: header(), body: map[string]any{"message": "m", "errors": []any{map[string]any{"field": "", "message": "x"}}}, wantErr: "errors"},
+		{name: "422 for a get", method: "GET", target: "/examRegProcesses/t1/x", status: 422, header: header(), body: map[string]any{"message": "m"}, wantErr: "status is not supported"},
+		{name: "Idempotent-Replayed false", method: "POST", target: "/examRegProcesses/t1", status: 200,
+			header: header("ETag", `"3"`, "Location", "/examRegProcesses/t1/x", "Idempotent-Replayed", "false"), body: process(), wantErr: "Idempotent-Replayed"},
+		// history
+		{name: "history entry of an unknown operation", method: "GET", target: "/examRegProcesses/t1/x/history", status: 200, header: header(),
+			body: []any{with(history()[1].(map[string]any), "operation", "restore")}, wantErr: `"/operation"`},
+		{name: "history change without a patch", method: "GET", target: "/examRegProcesses/t1/x/history", status: 200, header: header(),
+			body: []any{with(history()[1].(map[string]any), "patch", nil)}, wantErr: `property "patch" is missing`},
+		{name: "history deletion with a patch", method: "GET", target: "/examRegProcesses/t1/x/history", status: 200, header: header(),
+			body: []any{with(history()[0].(map[string]any), "patch", []any{})}, wantErr: `property "patch" is unsupported`},
+		{name: "history entry at a time without milliseconds", method: "GET", target: "/examRegProcesses/t1/x/history", status: 200, header: header(),
+			body: []any{with(history()[1].(map[string]any), "at", "2026-03-01T09:00:00Z")}, wantErr: `"/at"`},
+		{name: "history entry of version 0", method: "GET", target: "/examRegProcesses/t1/x/history", status: 200, header: header(),
+			body: []any{with(history()[1].(map[string]any), "version", 0)}, wantErr: `"/version"`},
+		{name: "version answering a projection", method: "GET", target: "/examRegProcesses/t1/x/history/3", status: 200, header: header(),
+			body: map[string]any{"id": "x", "name": "A"}, wantErr: "missing properties"},
 		{name: "unknown route answered in plain text", method: "GET", target: "/nowhere", status: 404, header: header("Content-Type", "text/plain; charset=utf-8"), body: `"404 page not found"`, wantErr: "Content-Type"},
 	} {
 		x.run(t, v)
@@ -510,18 +575,25 @@ func TestCheckRejectsWrongAnswers(t *testing.T) {
 }
 
 // GET /examRegProcesses/{tenantId}/batch is a get of the process "batch", as
-// the service (and API Gateway) route it, not a wrong method on the batch path.
+// the service (and API Gateway) route it, not a wrong method on the batch
+// path; and where two paths of a method match, the one with a literal
+// segment first wins (the eligible operation over a version of "eligible").
 func TestOperationRoutesByMethodFirst(t *testing.T) {
 	v := newValidator(t)
 	for target, want := range map[string]string{
-		"GET /examRegProcesses/t1/batch":             "getExamRegProcess",
-		"POST /examRegProcesses/t1/batch":            "executeBatchOperations",
-		"DELETE /examRegProcesses/t1/batch":          "deleteExamRegProcess",
-		"GET /examRegProcesses/t1/eligible/c/e":      "getEligibleProcesses",
-		"GET /examRegProcesses/t1/eligible":          "getExamRegProcess",
-		"POST /examRegProcesses/t1":                  "createExamRegProcess",
-		"GET /examRegProcesses/t1?fields=name":       "listExamRegProcesses",
-		"PATCH /examRegProcesses/t1/0199a0b2-7c1d-7": "patchExamRegProcess",
+		"GET /examRegProcesses/t1/batch":              "getExamRegProcess",
+		"POST /examRegProcesses/t1/batch":             "executeBatchOperations",
+		"DELETE /examRegProcesses/t1/batch":           "deleteExamRegProcess",
+		"GET /examRegProcesses/t1/eligible/c/e":       "getEligibleProcesses",
+		"GET /examRegProcesses/t1/eligible":           "getExamRegProcess",
+		"POST /examRegProcesses/t1":                   "createExamRegProcess",
+		"GET /examRegProcesses/t1?fields=name":        "listExamRegProcesses",
+		"PATCH /examRegProcesses/t1/0199a0b2-7c1d-7":  "patchExamRegProcess",
+		"GET /examRegProcesses/t1/x/history":          "listExamRegProcessHistory",
+		"GET /examRegProcesses/t1/x/history/2":        "getExamRegProcessVersion",
+		"GET /examRegProcesses/t1/history":            "getExamRegProcess",
+		"GET /examRegProcesses/t1/eligible/history":   "listExamRegProcessHistory",
+		"GET /examRegProcesses/t1/eligible/history/2": "getEligibleProcesses",
 	} {
 		method, path, _ := strings.Cut(target, " ")
 		route, _, err := v.Operation(httptest.NewRequest(method, "https://certifications.api.rhythmsoftware.com"+path, nil))
@@ -529,7 +601,10 @@ func TestOperationRoutesByMethodFirst(t *testing.T) {
 			t.Errorf("%s: %v %v, want %s", target, route, err, want)
 		}
 	}
-	if _, _, err := v.Operation(httptest.NewRequest("PUT", "/examRegProcesses/t1", nil)); err == nil {
-		t.Error("PUT /examRegProcesses/t1 found an operation")
+	for _, target := range []string{"PUT /examRegProcesses/t1", "DELETE /examRegProcesses/t1/x/history", "HEAD /examRegProcesses/t1/x", "GET /examRegProcesses/t1/x/history/2/3"} {
+		method, path, _ := strings.Cut(target, " ")
+		if route, _, err := v.Operation(httptest.NewRequest(method, path, nil)); err == nil {
+			t.Errorf("%s found operation %s", target, route.Operation.OperationID)
+		}
 	}
 }

@@ -98,9 +98,11 @@ func TestCheckRequest(t *testing.T) {
 	createBody := with(got, "id", nil)
 	readmeCreate := testdata(t, "readme_create.json")
 	const (
-		list  = "/examRegProcesses/t1"
-		item  = "/examRegProcesses/t1/x"
-		batch = "/examRegProcesses/t1/batch"
+		list   = "/examRegProcesses/t1"
+		item   = "/examRegProcesses/t1/x"
+		batch  = "/examRegProcesses/t1/batch"
+		hist   = "/examRegProcesses/t1/x/history"
+		sample = `"8e03978e-40d5-43e8-bc93-6894a57f9324"`
 	)
 	customField := func(cf map[string]any) map[string]any {
 		return with(readmeCreate, "custom_field_values", []any{with(map[string]any{"custom_field_id": "level__c"}, flatten(cf)...)})
@@ -112,6 +114,10 @@ func TestCheckRequest(t *testing.T) {
 		{name: "create with id null", method: "POST", target: list, body: with(createBody, "id", raw("null"))},
 		{name: "create with every optional member null", method: "POST", target: list, body: nullOptional(createBody)},
 		{name: "create without Content-Type", method: "POST", target: list, header: hdr("Content-Type", ""), body: readmeCreate},
+		{name: "create with an Idempotency-Key", method: "POST", target: list, header: hdr("Idempotency-Key", sample), body: readmeCreate},
+		{name: "create with a bare Idempotency-Key", method: "POST", target: list, header: hdr("Idempotency-Key", "8e03978e-40d5-43e8-bc93-6894a57f9324"), body: readmeCreate},
+		{name: "create with an escaping Idempotency-Key", method: "POST", target: list, header: hdr("Idempotency-Key", `"a \"quoted\" \\ key"`), body: readmeCreate},
+		{name: "create with a 255-character Idempotency-Key", method: "POST", target: list, header: hdr("Idempotency-Key", `"`+strings.Repeat("k", 255)+`"`), body: readmeCreate},
 		{name: "create with empty arrays and objects", method: "POST", target: list, body: with(readmeCreate, "custom_field_values", []any{},
 			"checkout_settings", map[string]any{"bank_account_id": "b", "business_unit_id": "u", "o": map[string]any{}, "a": []any{}, "n": nil})},
 		{name: "create with free-form values of every kind", method: "POST", target: list,
@@ -152,6 +158,11 @@ func TestCheckRequest(t *testing.T) {
 			body: withMember(t, readmeCreate, "checkout_settings.big", raw("-1E+127")), wantErr: "big"},
 		{name: "create with a custom field id outside its pattern", method: "POST", target: list,
 			body: with(readmeCreate, "custom_field_values", []any{map[string]any{"custom_field_id": "level"}}), wantErr: "custom_field_id"},
+		{name: "create with an empty Idempotency-Key", method: "POST", target: list, header: hdr("Idempotency-Key", `""`), body: readmeCreate, wantErr: "Idempotency-Key"},
+		{name: "create with a 256-character Idempotency-Key", method: "POST", target: list, header: hdr("Idempotency-Key", `"`+strings.Repeat("k", 256)+`"`), body: readmeCreate, wantErr: "Idempotency-Key"},
+		{name: "create with an Idempotency-Key that is not ASCII", method: "POST", target: list, header: hdr("Idempotency-Key", `"clé"`), body: readmeCreate, wantErr: "Idempotency-Key"},
+		{name: "create with a bare Idempotency-Key holding a space", method: "POST", target: list, header: hdr("Idempotency-Key", "a b"), body: readmeCreate, wantErr: "Idempotency-Key"},
+		{name: "create with an unterminated Idempotency-Key", method: "POST", target: list, header: hdr("Idempotency-Key", `"abc`), body: readmeCreate, wantErr: "Idempotency-Key"},
 
 		// update
 		{name: "the README's PUT, with sys_version 1", method: "PUT", target: "/examRegProcesses/demo/retest", body: testdata(t, "readme_put.json")},
@@ -180,7 +191,7 @@ func TestCheckRequest(t *testing.T) {
 			patchOp("test", "/is_active", "value", true),
 			patchOp("add", "/checkout_settings/n", "value", raw("null")),
 		}},
-		{name: "empty patch", method: "PATCH", target: item, body: []any{}, wantErr: "minimum number of items"},
+		{name: "empty patch", method: "PATCH", target: item, body: []any{}},
 		{name: "patch of 1000 operations", method: "PATCH", target: item, body: slices.Repeat([]any{patchOp("test", "/name", "value", "A")}, 1000)},
 		{name: "patch without Content-Type", method: "PATCH", target: item, header: hdr("Content-Type", ""), body: []any{patchOp("remove", "/form_id")}},
 		{name: "patch whose ignored members hold anything", method: "PATCH", target: item, body: []any{
@@ -229,6 +240,12 @@ func TestCheckRequest(t *testing.T) {
 		{name: "get without Authorization", method: "GET", target: item, header: hdr("Authorization", ""), wantErr: "Authorization"},
 		{name: "delete", method: "DELETE", target: item, header: hdr("If-Match", `"3"`)},
 		{name: "eligible", method: "GET", target: "/examRegProcesses/t1/eligible/c-1/exam_a"},
+		{name: "history", method: "GET", target: hist + "?limit=10&exclusiveStartKey=MDE5OWE"},
+		{name: "history, limit 0", method: "GET", target: hist + "?limit=0", wantErr: "limit"},
+		{name: "version", method: "GET", target: hist + "/12"},
+		{name: "version 0", method: "GET", target: hist + "/0", wantErr: "version"},
+		{name: "version with a leading zero", method: "GET", target: hist + "/012", wantErr: "version"},
+		{name: "version that is not a number", method: "GET", target: hist + "/latest", wantErr: "version"},
 	} {
 		req, body := r.build(t)
 		err := v.CheckRequest(req, body)
