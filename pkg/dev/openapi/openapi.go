@@ -23,6 +23,11 @@
 // null: "any JSON value" is therefore AnyValue, whose types are spelt out.
 // The tests show each constraint enforced, so every constraint in the
 // document is one the pinned kin-openapi enforces.
+//
+// What JSON Schema cannot express (duplicate member names, DynamoDB's
+// number precision, nesting depth, a record's size, ...) the document lists
+// in its top-level x-checked-beyond-schema, with the error messages the
+// service answers; CheckVerdict holds the service to that list.
 package openapi
 
 import (
@@ -38,6 +43,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,6 +92,8 @@ type Validator struct {
 	// errorBody is the Error schema, for answers to requests no operation
 	// of the document matches.
 	errorBody *openapi3.Schema
+	// beyond is the document's x-checked-beyond-schema.
+	beyond []BeyondSchemaCheck
 }
 
 // pathRouter finds, for one method, the operation of one path.
@@ -110,6 +118,9 @@ func NewValidator() (*Validator, error) {
 	}
 	v.process = doc.Components.Schemas["ExamRegProcess"].Value
 	v.errorBody = doc.Components.Schemas["Error"].Value
+	if v.beyond, err = beyondSchemaChecks(doc); err != nil {
+		return nil, err
+	}
 
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
@@ -205,7 +216,7 @@ var (
 // X-Request-Id.
 //
 // Check does not validate the request: tests send invalid requests on
-// purpose. See CheckRequest.
+// purpose. See CheckRequest and CheckVerdict.
 func (v *Validator) Check(req *http.Request, reqBody []byte, status int, header http.Header, respBody []byte) error {
 	req = withBody(req, reqBody)
 	route, params, err := v.Operation(req)
@@ -310,7 +321,9 @@ func (v *Validator) checkUnrouted(req *http.Request, status int, header http.Hea
 // request body schema. A body sent without Content-Type is read as JSON, as
 // the service reads it.
 //
-// Every request the service accepts passes.
+// Every request the service accepts passes; a request it refuses with 400
+// fails, unless only checks the document lists in x-checked-beyond-schema
+// refused it (see CheckVerdict).
 func (v *Validator) CheckRequest(req *http.Request, body []byte) error {
 	req = withBody(req, body)
 	if len(body) > 0 && req.Header.Get("Content-Type") == "" {
@@ -359,6 +372,129 @@ func bearerPresent(_ context.Context, in *openapi3filter.AuthenticationInput) er
 		return errors.New("no Authorization header")
 	}
 	return nil
+}
+
+// CheckVerdict holds the document and the service to the same verdict on a
+// request: a request the service answered 2xx must pass CheckRequest, and
+// one it answered 400 must fail CheckRequest or have been refused only by
+// checks x-checked-beyond-schema lists, each error of the answer (or, when
+// it has none, its message, with field "") matching one of the operation's
+// checks. Other statuses are not about the request's validity and pass.
+func (v *Validator) CheckVerdict(req *http.Request, reqBody []byte, status int, respBody []byte) error {
+	requestErr := v.CheckRequest(req, reqBody)
+	switch {
+	case status >= 200 && status < 300:
+		if requestErr != nil {
+			return fmt.Errorf("openapi: the service answered %d to a request the document refuses: %w", status, requestErr)
+		}
+	case status == http.StatusBadRequest && requestErr == nil:
+		route, _, err := v.Operation(req)
+		if err != nil {
+			return err // CheckRequest passed, so the route exists
+		}
+		var answer struct {
+			Message string `json:"message"`
+			Errors  []struct {
+				Field   string `json:"field"`
+				Message string `json:"message"`
+			} `json:"errors"`
+		}
+		if err := json.Unmarshal(respBody, &answer); err != nil {
+			return fmt.Errorf("openapi: %s %s answered 400 with a body that is not an Error: %w", req.Method, req.URL.Path, err)
+		}
+		if len(answer.Errors) == 0 {
+			answer.Errors = append(answer.Errors, struct {
+				Field   string `json:"field"`
+				Message string `json:"message"`
+			}{"", answer.Message})
+		}
+		var unexplained []string
+		for _, e := range answer.Errors {
+			if !slices.ContainsFunc(v.beyond, func(c BeyondSchemaCheck) bool { return c.Explains(route.Operation.OperationID, e.Field, e.Message) }) {
+				unexplained = append(unexplained, fmt.Sprintf("%q: %q", e.Field, e.Message))
+			}
+		}
+		if unexplained != nil {
+			return fmt.Errorf("openapi: %s %s (%s) passes CheckRequest but was answered 400 for reasons x-checked-beyond-schema does not list: %s",
+				req.Method, req.URL.Path, route.Operation.OperationID, strings.Join(unexplained, "; "))
+		}
+	}
+	return nil
+}
+
+// BeyondSchemaCheck is one 400 check of the service that the document's
+// schemas cannot express: an entry of its x-checked-beyond-schema.
+type BeyondSchemaCheck struct {
+	Name        string
+	Description string
+	// Operations are the operationIds the check applies to.
+	Operations []string
+	// Field and Message match the field and message of the errors the check
+	// produces; nil matches any.
+	Field, Message *regexp.Regexp
+}
+
+// Explains reports whether an error (field, message) of a 400 answer to the
+// operation operationID is one c produces.
+func (c BeyondSchemaCheck) Explains(operationID, field, message string) bool {
+	return slices.Contains(c.Operations, operationID) &&
+		(c.Field == nil || c.Field.MatchString(field)) &&
+		(c.Message == nil || c.Message.MatchString(message))
+}
+
+// BeyondSchemaChecks returns the document's x-checked-beyond-schema.
+func (v *Validator) BeyondSchemaChecks() []BeyondSchemaCheck { return slices.Clone(v.beyond) }
+
+// beyondSchemaChecks reads x-checked-beyond-schema: every entry named,
+// described, applying to operations of the document, with valid regular
+// expressions.
+func beyondSchemaChecks(doc *openapi3.T) ([]BeyondSchemaCheck, error) {
+	raw, err := json.Marshal(doc.Extensions["x-checked-beyond-schema"])
+	if err != nil {
+		return nil, fmt.Errorf("openapi: x-checked-beyond-schema: %w", err)
+	}
+	var entries []struct {
+		Name        string   `json:"name"`
+		Description string   `json:"description"`
+		Operations  []string `json:"operations"`
+		Field       *string  `json:"field"`
+		Message     *string  `json:"message"`
+	}
+	if err := json.Unmarshal(raw, &entries); err != nil || len(entries) == 0 {
+		return nil, fmt.Errorf("openapi: x-checked-beyond-schema is not a list of checks: %v", err)
+	}
+	operations := map[string]bool{}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			operations[op.OperationID] = true
+		}
+	}
+	compile := func(expr *string) (*regexp.Regexp, error) {
+		if expr == nil {
+			return nil, nil
+		}
+		return regexp.Compile(*expr)
+	}
+	checks := make([]BeyondSchemaCheck, len(entries))
+	for i, e := range entries {
+		c := BeyondSchemaCheck{Name: e.Name, Description: e.Description, Operations: e.Operations}
+		if c.Field, err = compile(e.Field); err == nil {
+			c.Message, err = compile(e.Message)
+		}
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("openapi: x-checked-beyond-schema %q: %w", e.Name, err)
+		case e.Name == "" || e.Description == "" || len(e.Operations) == 0:
+			return nil, fmt.Errorf("openapi: x-checked-beyond-schema[%d] needs a name, a description and operations", i)
+		}
+		for _, op := range e.Operations {
+			if !operations[op] {
+				return nil, fmt.Errorf("openapi: x-checked-beyond-schema %q names %q, which is not an operation of the document", e.Name, op)
+			}
+		}
+		checks[i] = c
+	}
+	return checks, nil
 }
 
 // withBody returns a shallow copy of req whose body reads body.

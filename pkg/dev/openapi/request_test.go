@@ -2,12 +2,17 @@ package openapi_test
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/certhub/examreg/pkg/dev/openapi"
+	"github.com/certhub/examreg/pkg/examreg"
 )
 
 // raw is JSON text, sent as written wherever it appears in a body.
@@ -291,4 +296,153 @@ func flatten(m map[string]any) []any {
 		kv = append(kv, k, v)
 	}
 	return kv
+}
+
+func TestBeyondSchemaChecks(t *testing.T) {
+	v := newValidator(t)
+	var names []string
+	for _, c := range v.BeyondSchemaChecks() {
+		names = append(names, c.Name)
+	}
+	want := []string{"duplicate-member", "unknown-query-parameter", "malformed-query", "fields-member", "page-key", "unpaired-surrogate",
+		"dynamodb-number", "free-form-depth", "record-size", "id-in-path", "patch-application", "patched-record"}
+	if !slices.Equal(names, want) {
+		t.Errorf("x-checked-beyond-schema lists %v, want %v", names, want)
+	}
+	explainedBy := func(op, field, message string) string {
+		for _, c := range v.BeyondSchemaChecks() {
+			if c.Explains(op, field, message) {
+				return c.Name
+			}
+		}
+		return ""
+	}
+	for _, c := range []struct{ op, field, message, want string }{
+		{"createExamRegProcess", "checkout_settings.x", "is given more than once", "duplicate-member"},
+		{"listExamRegProcesses", "limit", "is given more than once", "duplicate-member"},
+		{"getExamRegProcessVersion", "fields", "is not a parameter of this operation", "unknown-query-parameter"},
+		{"deleteExamRegProcess", "", "the query string is malformed", "malformed-query"},
+		{"getExamRegProcess", "fields", "colour: is not a field of an exam reg process", "fields-member"},
+		{"getExamRegProcess", "fields", "exam_ids.x: exam_ids has no members to select", "fields-member"},
+		{"listExamRegProcesses", "fields", "must name at most 64 fields", "fields-member"},
+		{"listExamRegProcessHistory", "exclusiveStartKey", "is not a valid page key", "page-key"},
+		{"getExamRegProcess", "fields", ": is empty", "fields-member"},
+		{"executeBatchOperations", "", `invalid JSON: a \u escape is an unpaired UTF-16 surrogate`, "unpaired-surrogate"},
+		{"createExamRegProcess", "display_order", "must have at most 38 significant digits and a magnitude of 0 or from 1E-130 to 9.9999999999999999999999999999999999999E+125", "dynamodb-number"},
+		{"patchExamRegProcess", "checkout_settings", "is nested more than 16 levels deep", "free-form-depth"},
+		{"createExamRegProcess", "", "the exam reg process is larger than 300000 bytes", "record-size"},
+		{"updateExamRegProcess", "id", "must equal the id in the path", "id-in-path"},
+		{"patchExamRegProcess", "[3].path", "does not exist", "patch-application"},
+		{"patchExamRegProcess", "[0]", "a test operation failed", "patch-application"},
+		{"patchExamRegProcess", "name", "must be a string", "patched-record"},
+		{"patchExamRegProcess", "sys_created/at", "unknown field", "patched-record"},
+		{"patchExamRegProcess", "", "the exam reg process is larger than 300000 bytes", "record-size"},
+
+		{"createExamRegProcess", "id", "must equal the id in the path", ""},
+		{"createExamRegProcess", "name", "must be a string", ""},
+		{"getExamRegProcess", "exclusiveStartKey", "is not a valid page key", ""},
+		{"listExamRegProcesses", "limit", "must be an integer from 1 to 1000", ""},
+		{"createExamRegProcess", "display_order", "must be a number", ""},
+		{"createExamRegProcess", "", "invalid JSON: unexpected end of JSON input", ""},
+		{"updateExamRegProcess", "", "not valid UTF-8", ""},
+		{"patchExamRegProcess", "[0].op", "must be one of add, remove, replace, move, copy, test", ""},
+	} {
+		if got := explainedBy(c.op, c.field, c.message); got != c.want {
+			t.Errorf("%s {%q: %q} is explained by %q, want %q", c.op, c.field, c.message, got, c.want)
+		}
+	}
+}
+
+// The service's messages for the checks beyond the schema that pkg/examreg
+// makes today are the ones the document lists.
+func TestBeyondSchemaMessagesAreTheServiceMessages(t *testing.T) {
+	v := newValidator(t)
+	explained := func(op string, err error) {
+		t.Helper()
+		var e *examreg.Error
+		if !errors.As(err, &e) || len(e.Fields) == 0 {
+			t.Errorf("%s: want field errors, got %v", op, err)
+			return
+		}
+		for _, f := range e.Fields {
+			if !slices.ContainsFunc(v.BeyondSchemaChecks(), func(c openapi.BeyondSchemaCheck) bool { return c.Explains(op, f.Field, f.Message) }) {
+				t.Errorf("%s: {%q: %q} is not listed in x-checked-beyond-schema", op, f.Field, f.Message)
+			}
+		}
+	}
+	body := testdata(t, "readme_create.json")
+	deep := any("bottom")
+	for range 17 {
+		deep = map[string]any{"d": deep}
+	}
+	nested := withMember(t, body, "checkout_settings.deep", deep)
+	_, err := examreg.DecodeProcess(mustJSON(t, nested), "")
+	explained("createExamRegProcess", err)
+	large := with(body, "description", strings.Repeat("x", 300_000))
+	_, err = examreg.DecodeProcess(mustJSON(t, large), "")
+	explained("createExamRegProcess", err)
+	_, err = examreg.DecodeProcess(mustJSON(t, with(body, "id", "y")), "x")
+	explained("updateExamRegProcess", err)
+	_, err = examreg.ParseFields("colour,exam_ids.x,checkout_settings.,checkout_settings.a b")
+	explained("getExamRegProcess", err)
+	var many []string
+	for i := range 70 {
+		many = append(many, "checkout_settings.f"+strconv.Itoa(i))
+	}
+	_, err = examreg.ParseFields(strings.Join(many, ","))
+	explained("listExamRegProcesses", err)
+}
+
+func TestCheckVerdict(t *testing.T) {
+	v := newValidator(t)
+	create := testdata(t, "readme_create.json")
+	const list, item = "/examRegProcesses/t1", "/examRegProcesses/t1/x"
+	errorBody := func(fieldMessage ...string) map[string]any {
+		var errs []any
+		for i := 0; i < len(fieldMessage); i += 2 {
+			errs = append(errs, map[string]any{"field": fieldMessage[i], "message": fieldMessage[i+1]})
+		}
+		return map[string]any{"message": "invalid", "errors": errs}
+	}
+	for _, c := range []struct {
+		request
+		status int
+		answer any
+	}{
+		{request: request{name: "a valid create, accepted", method: "POST", target: list, body: create}, status: 200, answer: map[string]any{}},
+		{request: request{name: "a valid create, refused beyond the schema", method: "POST", target: list, body: create}, status: 400,
+			answer: errorBody("name", "is given more than once", "", "the exam reg process is larger than 300000 bytes")},
+		{request: request{name: "an invalid create, refused", method: "POST", target: list, body: with(create, "colour", "blue")}, status: 400,
+			answer: errorBody("colour", "unknown field")},
+		{request: request{name: "a create in invalid UTF-8, refused", method: "POST", target: list, body: raw(strings.Replace(string(mustJSON(t, create)), "Spring intake", "Spring \xff intake", 1))}, status: 400,
+			answer: map[string]any{"message": "not valid UTF-8"}},
+		{request: request{name: "a valid PUT, refused for its id", method: "PUT", target: item, body: with(create, "id", "y")}, status: 400,
+			answer: errorBody("id", "must equal the id in the path")},
+		{request: request{name: "a patch that cannot apply", method: "PATCH", target: item, body: []any{patchOp("remove", "/form_id")}}, status: 400,
+			answer: errorBody("[0].path", "does not exist")},
+		{request: request{name: "a list with limit twice", method: "GET", target: list + "?limit=1&limit=2"}, status: 400,
+			answer: errorBody("limit", "is given more than once")},
+		{request: request{name: "a valid create, conflicting", method: "POST", target: list, body: create}, status: 409, answer: errorBody("exam_ids[0]", "no such exam")},
+		{request: request{name: "an invalid create, not found", method: "POST", target: list, body: 5}, status: 404, answer: map[string]any{"message": "x"}},
+
+		{request: request{name: "an invalid create, accepted", method: "POST", target: list, body: with(create, "colour", "blue"),
+			wantErr: "answered 200 to a request the document refuses"}, status: 200, answer: map[string]any{}},
+		{request: request{name: "a valid create, refused for a reason the schema expresses", method: "POST", target: list, body: create,
+			wantErr: `"name": "must be a string"`}, status: 400, answer: errorBody("colour", "is given more than once", "name", "must be a string")},
+		{request: request{name: "a valid create, refused for an id mismatch", method: "POST", target: list, body: create,
+			wantErr: "does not list"}, status: 400, answer: errorBody("id", "must equal the id in the path")},
+		{request: request{name: "a valid get, refused without errors", method: "GET", target: item,
+			wantErr: `"": "invalid query parameters"`}, status: 400, answer: map[string]any{"message": "invalid query parameters"}},
+	} {
+		req, body := c.build(t)
+		err := v.CheckVerdict(req, body, c.status, mustJSON(t, c.answer))
+		switch {
+		case c.wantErr == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.wantErr != "" && err == nil:
+			t.Errorf("%s: CheckVerdict found nothing wrong (want an error about %q)", c.name, c.wantErr)
+		case c.wantErr != "" && !strings.Contains(err.Error(), c.wantErr):
+			t.Errorf("%s: CheckVerdict's error\n%v\ndoes not mention %q", c.name, err, c.wantErr)
+		}
+	}
 }
