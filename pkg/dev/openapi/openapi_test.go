@@ -71,19 +71,22 @@ func TestJSONIsACopy(t *testing.T) {
 	}
 }
 
-var operationIDs = map[api.Op]string{
-	api.OpCreate:   "createExamRegProcess",
-	api.OpList:     "listExamRegProcesses",
-	api.OpGet:      "getExamRegProcess",
-	api.OpUpdate:   "updateExamRegProcess",
-	api.OpPatch:    "patchExamRegProcess",
-	api.OpDelete:   "deleteExamRegProcess",
-	api.OpEligible: "getEligibleProcesses",
-	api.OpBatch:    "executeBatchOperations",
+// operationIDs is the operationId of each route, by "METHOD path".
+var operationIDs = map[string]string{
+	"POST /examRegProcesses/{tenantId}":                              "createExamRegProcess",
+	"GET /examRegProcesses/{tenantId}":                               "listExamRegProcesses",
+	"GET /examRegProcesses/{tenantId}/{id}":                          "getExamRegProcess",
+	"PUT /examRegProcesses/{tenantId}/{id}":                          "updateExamRegProcess",
+	"PATCH /examRegProcesses/{tenantId}/{id}":                        "patchExamRegProcess",
+	"DELETE /examRegProcesses/{tenantId}/{id}":                       "deleteExamRegProcess",
+	"GET /examRegProcesses/{tenantId}/{id}/history":                  "listExamRegProcessHistory",
+	"GET /examRegProcesses/{tenantId}/{id}/history/{version}":        "getExamRegProcessVersion",
+	"GET /examRegProcesses/{tenantId}/eligible/{contactId}/{examId}": "getEligibleProcesses",
+	"POST /examRegProcesses/{tenantId}/batch":                        "executeBatchOperations",
 }
 
-// Every route of the route table has exactly one operation in the document,
-// with its operationId, and the document has no other operation.
+// The document has exactly the operations of operationIDs, and every route
+// of the route table is one of them, with its operationId.
 func TestRoutesAndOperationsMatch(t *testing.T) {
 	doc, err := openapi.Load(context.Background())
 	if err != nil {
@@ -95,6 +98,9 @@ func TestRoutesAndOperationsMatch(t *testing.T) {
 			documented[method+" "+path] = op.OperationID
 		}
 	}
+	if !maps.Equal(documented, operationIDs) {
+		t.Errorf("the document has the operations\n%v\nwant\n%v", documented, operationIDs)
+	}
 	routed := map[string]bool{}
 	for _, rt := range api.Routes {
 		key := rt.Method + " " + rt.Path
@@ -102,21 +108,17 @@ func TestRoutesAndOperationsMatch(t *testing.T) {
 			t.Errorf("route %s appears twice in api.Routes", key)
 		}
 		routed[key] = true
-		id, ok := documented[key]
-		switch {
+		switch id, ok := documented[key]; {
 		case !ok:
 			t.Errorf("route %s (%s) has no operation in the document", key, rt.Op)
-		case id != operationIDs[rt.Op]:
-			t.Errorf("route %s (%s) has operationId %q, want %q", key, rt.Op, id, operationIDs[rt.Op])
+		case id != operationIDs[key]:
+			t.Errorf("route %s (%s) has operationId %q, want %q", key, rt.Op, id, operationIDs[key])
 		}
 	}
 	for key, id := range documented {
 		if !routed[key] {
 			t.Errorf("operation %s (%s) is not a route of api.Routes", key, id)
 		}
-	}
-	if len(documented) != len(operationIDs) {
-		t.Errorf("the document has %d operations, want %d", len(documented), len(operationIDs))
 	}
 }
 
@@ -162,31 +164,36 @@ func TestSchemasMatchTheGoTypes(t *testing.T) {
 	schemas := doc.Components.Schemas
 	objects := examreg.ObjectMembers()
 	for name, want := range map[string][]string{
-		"ExamRegProcess":           objects[""],
-		"ExamRegProcessProjection": objects[""],
-		"ExamRegProcessCreate":     objects[""],
-		"ExamRegProcessUpdate":     objects[""],
-		"ContactFormOptions":       objects["contact_form_options"],
-		"Email":                    objects["confirmation_email"],
-		"CustomFieldValue":         objects["custom_field_values[]"],
-		"SecurityContext":          objects["sys_last_security_context"],
-		"CalculatedFieldError":     objects["sys_calculated_field_errors[]"],
-		"Registration":             examreg.RegistrationFields(),
-		"FieldError":               {"field", "message"},
+		"ExamRegProcess":            objects[""],
+		"ExamRegProcessProjection":  objects[""],
+		"ExamRegProcessUpdate":      objects[""],
+		"ContactFormOptions":        objects["contact_form_options"],
+		"ContactFormOptionsInput":   objects["contact_form_options"],
+		"Email":                     objects["confirmation_email"],
+		"EmailInput":                objects["confirmation_email"],
+		"CustomFieldValue":          objects["custom_field_values[]"],
+		"CustomFieldValueInput":     objects["custom_field_values[]"],
+		"SecurityContext":           objects["sys_last_security_context"],
+		"SecurityContextInput":      objects["sys_last_security_context"],
+		"CalculatedFieldError":      objects["sys_calculated_field_errors[]"],
+		"CalculatedFieldErrorInput": objects["sys_calculated_field_errors[]"],
+		"Registration":              examreg.RegistrationFields(),
+		"FieldError":                {"field", "message"},
 	} {
 		ref := schemas[name]
 		if ref == nil {
 			t.Errorf("no schema %s", name)
 			continue
 		}
-		got := slices.Sorted(maps.Keys(ref.Value.Properties))
-		want = slices.Sorted(slices.Values(want))
-		if name == "ExamRegProcessCreate" { // the server assigns the id
-			want = slices.DeleteFunc(want, func(n string) bool { return n == "id" })
-		}
-		if !slices.Equal(got, want) {
+		if got, want := slices.Sorted(maps.Keys(ref.Value.Properties)), slices.Sorted(slices.Values(want)); !slices.Equal(got, want) {
 			t.Errorf("schema %s has members\n%v\nwant\n%v", name, got, want)
 		}
+	}
+	// The create body is the PUT body with an id that can only be absent.
+	create := schemas["ExamRegProcessCreate"].Value
+	if len(create.AllOf) != 1 || create.AllOf[0].Ref != "#/components/schemas/ExamRegProcessUpdate" ||
+		len(create.Properties) != 1 || create.Properties["id"] == nil || !create.Properties["id"].Value.Type.Is("null") {
+		t.Errorf("ExamRegProcessCreate is not ExamRegProcessUpdate with id null: %s", mustJSON(t, create))
 	}
 	// The process's sub-objects, as the projection inlines them.
 	proj := schemas["ExamRegProcessProjection"].Value.Properties
@@ -195,12 +202,65 @@ func TestSchemasMatchTheGoTypes(t *testing.T) {
 			t.Errorf("ExamRegProcessProjection.%s has members %v, want %v", member, got, want)
 		}
 	}
-	// Server-managed members are readOnly, the others are not.
+	// In answers, server-managed members are readOnly and the others are not.
 	for name, prop := range schemas["ExamRegProcess"].Value.Properties {
 		if prop.Value.ReadOnly != examreg.IsServerManaged(name) {
 			t.Errorf("ExamRegProcess.%s: readOnly %v, server-managed %v", name, prop.Value.ReadOnly, examreg.IsServerManaged(name))
 		}
 	}
+}
+
+// Validators drop readOnly members from request schemas (and writeOnly ones
+// from answers), so no schema a request is checked against may use them:
+// a GET body sent back as a PUT would lose its server-managed members, and
+// additionalProperties: false would then refuse them.
+func TestRequestSchemasUseNoReadOnly(t *testing.T) {
+	doc, err := openapi.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			var roots []*openapi3.SchemaRef
+			for _, p := range append(slices.Clone(item.Parameters), op.Parameters...) {
+				roots = append(roots, p.Value.Schema)
+			}
+			if op.RequestBody != nil {
+				for _, mt := range op.RequestBody.Value.Content {
+					roots = append(roots, mt.Schema)
+				}
+			}
+			seen := map[*openapi3.Schema]bool{}
+			for _, root := range roots {
+				walkSchemas(root, "", seen, func(at string, s *openapi3.Schema) {
+					if s.ReadOnly || s.WriteOnly {
+						t.Errorf("%s %s: the request schema at %q is readOnly or writeOnly", method, path, at)
+					}
+				})
+			}
+		}
+	}
+}
+
+// walkSchemas calls visit on every schema reachable from ref, once.
+func walkSchemas(ref *openapi3.SchemaRef, at string, seen map[*openapi3.Schema]bool, visit func(at string, s *openapi3.Schema)) {
+	if ref == nil || ref.Value == nil || seen[ref.Value] {
+		return
+	}
+	s := ref.Value
+	seen[s] = true
+	visit(at, s)
+	for name, p := range s.Properties {
+		walkSchemas(p, at+"/"+name, seen, visit)
+	}
+	for _, list := range []openapi3.SchemaRefs{s.AllOf, s.AnyOf, s.OneOf} {
+		for _, sub := range list {
+			walkSchemas(sub, at, seen, visit)
+		}
+	}
+	walkSchemas(s.Items, at+"/[]", seen, visit)
+	walkSchemas(s.Not, at, seen, visit)
+	walkSchemas(s.AdditionalProperties.Schema, at+"/*", seen, visit)
 }
 
 // ---------------------------------------------------------------- the checker
@@ -241,6 +301,22 @@ func process() map[string]any {
 			"user_id": "bob", "tenant_id": "t1", "request_id": "r-1", "source_ip": "127.0.0.1",
 			"user_agent": "test/1", "operation": "patch", "at": "2026-03-02T10:30:00.125Z",
 		},
+	}
+}
+
+// history is a page of history as the service answers it, newest first:
+// a deletion, a patch and the create.
+func history() []any {
+	return []any{
+		map[string]any{"version": 3, "operation": "delete", "at": "2026-03-03T08:00:00.000Z", "by": "carol", "request_id": "r-3"},
+		map[string]any{"version": 2, "operation": "patch", "at": "2026-03-02T10:30:00.125Z", "by": "bob", "request_id": "r-2", "patch": []any{
+			map[string]any{"op": "replace", "path": "/name", "value": "B"},
+			map[string]any{"op": "add", "path": "/checkout_settings/n", "value": nil},
+			map[string]any{"op": "replace", "path": "/sys_version", "value": 2},
+		}},
+		map[string]any{"version": 1, "operation": "create", "at": "2026-03-01T09:00:00.000Z", "by": "alice", "request_id": "r-1", "patch": []any{
+			map[string]any{"op": "add", "path": "/name", "value": "A"},
+		}},
 	}
 }
 
@@ -359,8 +435,22 @@ func TestCheckAcceptsCorrectAnswers(t *testing.T) {
 		{name: "429 limit", method: "POST", target: "/examRegProcesses/t1", status: 429, header: header(), body: map[string]any{"message": "tenant limit reached"}},
 		{name: "500", method: "GET", target: "/examRegProcesses/t1/eligible/c1/e1", status: 500, header: header(), body: map[string]any{"message": "internal error", "request_id": "r-1"}},
 		{name: "503", method: "POST", target: "/examRegProcesses/t1/batch", status: 503, header: header(), body: map[string]any{"message": "the database is unavailable; retry later", "request_id": "r-1"}},
-		{name: "unknown route", method: "GET", target: "/examRegProcesses", status: 404, header: header("X-Request-Id", ""), body: map[string]any{"message": "Not Found"}},
-		{name: "known path, other method", method: "DELETE", target: "/examRegProcesses/t1", status: 405, header: header("X-Request-Id", "", "Allow", "GET, POST"), body: map[string]any{"message": "Method Not Allowed"}},
+		{name: "unknown route", method: "GET", target: "/examRegProcesses", status: 404, header: header(), body: map[string]any{"message": "Not Found"}},
+		{name: "known path, other method", method: "DELETE", target: "/examRegProcesses/t1", status: 405, header: header("Allow", "GET, POST"), body: map[string]any{"message": "Method Not Allowed"}},
+		{name: "known path, other method, any order", method: "POST", target: "/examRegProcesses/t1/x", status: 405, header: header("Allow", "PUT, GET, DELETE, PATCH"), body: map[string]any{"message": "Method Not Allowed"}},
+		{name: "HEAD, without a body", method: "HEAD", target: "/examRegProcesses/t1/x/history", status: 405, header: header("Allow", "GET"), body: ""},
+		// history
+		{name: "history", method: "GET", target: "/examRegProcesses/t1/x/history", status: 200, header: header(), body: history()},
+		{name: "history, a page with more", method: "GET", target: "/examRegProcesses/t1/x/history?limit=1", status: 200,
+			header: header("X-Exclusive-Start-Key", "MDE5OWEwYjI", "Link", `</examRegProcesses/t1/x/history?exclusiveStartKey=MDE5OWEwYjI&limit=1>; rel="next"`), body: history()[:1]},
+		{name: "history, empty", method: "GET", target: "/examRegProcesses/t1/x/history", status: 200, header: header(), body: []any{}},
+		{name: "version", method: "GET", target: "/examRegProcesses/t1/x/history/3", status: 200, header: header(), body: p},
+		{name: "version of a deletion", method: "GET", target: "/examRegProcesses/t1/x/history/4", status: 404, header: header(), body: map[string]any{"message": "version not found"}},
+		// idempotent creates
+		{name: "create replayed", method: "POST", target: "/examRegProcesses/t1", status: 200,
+			header: header("ETag", `"3"`, "Location", "/examRegProcesses/t1/x", "Idempotent-Replayed", "true"), body: p},
+		{name: "create with a reused Idempotency-Key", method: "POST", target: "/examRegProcesses/t1", status: 422, header: header(),
+			body: map[string]any{"message": "this Idempotency-Key was used for a create with a different body"}},
 	} {
 		x.run(t, v)
 	}
@@ -377,7 +467,7 @@ func TestCheckRejectsWrongAnswers(t *testing.T) {
 		// the process
 		get("unknown member", with(p, "colour", "blue"), "colour"),
 		get("unknown member of a closed sub-object", with(p, "confirmation_email", map[string]any{"subject": "s", "body": "b", "font": "x"}), "font"),
-		get("string where a boolean belongs", with(p, "is_active", "true"), `"/is_active": value must be a boolean`),
+		get("string where a boolean belongs", with(p, "is_active", "true"), `'/is_active': got string, want boolean`),
 		get("number where a string belongs", with(p, "name", 5), `"/name"`),
 		get("sys_version not an integer", with(p, "sys_version", 1.5), "sys_version"),
 		get("null member", strings.Replace(string(mustJSON(t, p)), `"name":`, `"description":null,"name":`, 1), "description"),
@@ -387,9 +477,9 @@ func TestCheckRejectsWrongAnswers(t *testing.T) {
 		get("duplicate exam ids", with(p, "exam_ids", []any{"a", "a"}), "exam_ids"),
 		get("exam id outside its pattern", with(p, "exam_ids", []any{"a b"}), "exam_ids"),
 		get("type outside its enum", with(p, "type", "renew"), `"/type"`),
-		get("id longer than 512", with(p, "id", strings.Repeat("a", 513)), `"/id": maximum string length is 512`),
-		get("sys_version 0", with(p, "sys_version", 0.0), `"/sys_version": number must be at least 1`),
-		get("empty name", with(p, "name", ""), `"/name": minimum string length is 1`),
+		get("id longer than 512", with(p, "id", strings.Repeat("a", 513)), `'/id': maxLength: got 513, want 512`),
+		get("sys_version 0", with(p, "sys_version", 0.0), `'/sys_version': minimum: got 0, want 1`),
+		get("empty name", with(p, "name", ""), `'/name': minLength: got 0, want 1`),
 		get("form_id outside its pattern", with(p, "form_id", "other__x"), "form_id"),
 		get("timestamp that is not a date-time", with(p, "sys_created_at", "yesterday"), "sys_created_at"),
 		get("custom field id outside its pattern", with(p, "custom_field_values", []any{map[string]any{"custom_field_id": "level"}}), "custom_field_id"),
@@ -397,7 +487,7 @@ func TestCheckRejectsWrongAnswers(t *testing.T) {
 		get("ETag of another version", with(p, "sys_version", 4.0), "ETag"),
 		{name: "get without fields and without ETag", method: "GET", target: "/examRegProcesses/t1/x", status: 200, header: header(), body: p, wantErr: "ETag"},
 		{name: "projection with an unknown member", method: "GET", target: "/examRegProcesses/t1/x?fields=name", status: 200, header: etag, body: map[string]any{"id": "x", "nom": "A"}, wantErr: "nom"},
-		{name: "projection without id", method: "GET", target: "/examRegProcesses/t1/x?fields=name", status: 200, header: etag, body: map[string]any{"name": "A"}, wantErr: `property "id" is missing`},
+		{name: "projection without id", method: "GET", target: "/examRegProcesses/t1/x?fields=name", status: 200, header: etag, body: map[string]any{"name": "A"}, wantErr: `missing property 'id'`},
 		// statuses and headers
 		{name: "undocumented status", method: "POST", target: "/examRegProcesses/t1", status: 418, header: header(), body: map[string]any{"message": "teapot"}, wantErr: "status is not supported"},
 		{name: "status documented elsewhere only", method: "GET", target: "/examRegProcesses/t1", status: 412, header: header(), body: map[string]any{"message": "x"}, wantErr: "status is not supported"},
@@ -415,108 +505,68 @@ func TestCheckRejectsWrongAnswers(t *testing.T) {
 		{name: "delete answering the object", method: "DELETE", target: "/examRegProcesses/t1/x", status: 200, header: header(), body: p, wantErr: "string"},
 		{name: "eligible without processes", method: "GET", target: "/examRegProcesses/t1/eligible/c1/e1", status: 200, header: header(), body: map[string]any{}, wantErr: "processes"},
 		{name: "eligible with an unknown status", method: "GET", target: "/examRegProcesses/t1/eligible/c1/e1", status: 200, header: header(), body: map[string]any{"processes": []any{},
-			"last_registration": map[string]any{"id": "r", "student_id": "c1", "exam_id": "e1", "date": "2026-01-01T00:00:00Z", "status": "withdrawn"}}, wantErr: `"/last_registration/status"`},
+			"last_registration": map[string]any{"id": "r", "student_id": "c1", "exam_id": "e1", "date": "2026-01-01T00:00:00Z", "status": "withdrawn"}}, wantErr: `'/last_registration/status'`},
 		{name: "batch result with a string status", method: "POST", target: "/examRegProcesses/t1/batch", status: 200, header: header(), body: map[string]any{"success_count": 1, "error_count": 0,
-			"results": []any{map[string]any{"id": "x", "operation": "delete", "status": "200"}}}, wantErr: `"/results/0"`},
+			"results": []any{map[string]any{"id": "x", "operation": "delete", "status": "200"}}}, wantErr: `'/results/0/status'`},
 		{name: "batch success with a message", method: "POST", target: "/examRegProcesses/t1/batch", status: 200, header: header(), body: map[string]any{"success_count": 1, "error_count": 0,
 			"results": []any{map[string]any{"id": "x", "operation": "delete", "status": 200, "message": "ok"}}}, wantErr: "results"},
 		{name: "batch failure without a message", method: "POST", target: "/examRegProcesses/t1/batch", status: 200, header: header(), body: map[string]any{"success_count": 0, "error_count": 1,
 			"results": []any{map[string]any{"id": "x", "operation": "delete", "status": 404}}}, wantErr: "results"},
-		{name: "batch without counts", method: "POST", target: "/examRegProcesses/t1/batch", status: 200, header: header(), body: map[string]any{"results": []any{map[string]any{"id": "x", "operation": "delete", "status": 200}}}, wantErr: `property "success_count" is missing`},
+		{name: "batch without counts", method: "POST", target: "/examRegProcesses/t1/batch", status: 200, header: header(), body: map[string]any{"results": []any{map[string]any{"id": "x", "operation": "delete", "status": 200}}}, wantErr: `missing properties 'success_count', 'error_count'`},
 		// error bodies
 		{name: "error body with a stack trace", method: "GET", target: "/examRegProcesses/t1/x", status: 500, header: header(), body: map[string]any{"message": "internal error", "stack": "goroutine 1"}, wantErr: "stack"},
 		{name: "error body without a message", method: "GET", target: "/examRegProcesses/t1/x", status: 404, header: header(), body: map[string]any{}, wantErr: `property "message" is missing`},
 		{name: "field error without its field", method: "PUT", target: "/examRegProcesses/t1/x", status: 400, header: header(), body: map[string]any{"message": "m", "errors": []any{map[string]any{"message": "is required"}}}, wantErr: "field"},
 		{name: "unknown route answered 200", method: "GET", target: "/examRegProcesses", status: 200, header: header(), body: []any{}, wantErr: "matches no operation"},
+		{name: "unknown route without X-Request-Id", method: "GET", target: "/examRegProcesses", status: 404, header: header("X-Request-Id", ""), body: map[string]any{"message": "Not Found"}, wantErr: "X-Request-Id"},
+		{name: "405 without Allow", method: "DELETE", target: "/examRegProcesses/t1", status: 405, header: header(), body: map[string]any{"message": "Method Not Allowed"}, wantErr: "Allow"},
+		{name: "405 allowing HEAD", method: "DELETE", target: "/examRegProcesses/t1", status: 405, header: header("Allow", "GET, HEAD, POST"), body: map[string]any{"message": "Method Not Allowed"}, wantErr: "Allow"},
+		{name: "405 for a path without operations", method: "GET", target: "/nowhere", status: 405, header: header("Allow", "GET"), body: map[string]any{"message": "Method Not Allowed"}, wantErr: "Allow"},
+		{name: "HEAD served", method: "HEAD", target: "/examRegProcesses/t1/x", status: 200, header: header(), body: "", wantErr: "want 404 or 405"},
+		{name: "4xx with a request id", method: "GET", target: "/examRegProcesses/t1/x", status: 404, header: header(), body: map[string]any{"message": "m", "request_id": "r-1"}, wantErr: "request_id"},
+		{name: "5xx with errors", method: "GET", target: "/examRegProcesses/t1/x", status: 503, header: header(), body: map[string]any{"message": "m", "errors": []any{map[string]any{"field": "", "message": "x"}}}, wantErr: "errors"},
+		{name: "422 for a get", method: "GET", target: "/examRegProcesses/t1/x", status: 422, header: header(), body: map[string]any{"message": "m"}, wantErr: "status is not supported"},
+		{name: "Idempotent-Replayed false", method: "POST", target: "/examRegProcesses/t1", status: 200,
+			header: header("ETag", `"3"`, "Location", "/examRegProcesses/t1/x", "Idempotent-Replayed", "false"), body: process(), wantErr: "Idempotent-Replayed"},
+		// history
+		{name: "history entry of an unknown operation", method: "GET", target: "/examRegProcesses/t1/x/history", status: 200, header: header(),
+			body: []any{with(history()[1].(map[string]any), "operation", "restore")}, wantErr: `"/operation"`},
+		{name: "history change without a patch", method: "GET", target: "/examRegProcesses/t1/x/history", status: 200, header: header(),
+			body: []any{with(history()[1].(map[string]any), "patch", nil)}, wantErr: `property "patch" is missing`},
+		{name: "history deletion with a patch", method: "GET", target: "/examRegProcesses/t1/x/history", status: 200, header: header(),
+			body: []any{with(history()[0].(map[string]any), "patch", []any{})}, wantErr: `property "patch" is unsupported`},
+		{name: "history entry at a time without milliseconds", method: "GET", target: "/examRegProcesses/t1/x/history", status: 200, header: header(),
+			body: []any{with(history()[1].(map[string]any), "at", "2026-03-01T09:00:00Z")}, wantErr: `"/at"`},
+		{name: "history entry of version 0", method: "GET", target: "/examRegProcesses/t1/x/history", status: 200, header: header(),
+			body: []any{with(history()[1].(map[string]any), "version", 0)}, wantErr: `"/version"`},
+		{name: "version answering a projection", method: "GET", target: "/examRegProcesses/t1/x/history/3", status: 200, header: header(),
+			body: map[string]any{"id": "x", "name": "A"}, wantErr: "missing properties"},
 		{name: "unknown route answered in plain text", method: "GET", target: "/nowhere", status: 404, header: header("Content-Type", "text/plain; charset=utf-8"), body: `"404 page not found"`, wantErr: "Content-Type"},
 	} {
 		x.run(t, v)
 	}
 }
 
-func TestCheckRequest(t *testing.T) {
-	v := newValidator(t)
-	input := with(process(), "id", nil)
-	for _, c := range []struct {
-		name, method, target, contentType string
-		body                              any
-		wantErr                           string
-	}{
-		{name: "create", method: "POST", target: "/examRegProcesses/t1", body: input},
-		{name: "create with a server-managed member", method: "POST", target: "/examRegProcesses/t1", body: with(input, "sys_created_by_id", "mallory")},
-		{name: "create with an id", method: "POST", target: "/examRegProcesses/t1", body: with(input, "id", "mine"), wantErr: "id"},
-		{name: "create without a name", method: "POST", target: "/examRegProcesses/t1", body: with(input, "name", nil), wantErr: "name"},
-		{name: "create with an unknown member", method: "POST", target: "/examRegProcesses/t1", body: with(input, "colour", "blue"), wantErr: "colour"},
-		{name: "create as text", method: "POST", target: "/examRegProcesses/t1", contentType: "text/plain", body: input, wantErr: "text/plain"},
-		{name: "put back what get answered", method: "PUT", target: "/examRegProcesses/t1/x", body: process()},
-		{name: "put with a string version", method: "PUT", target: "/examRegProcesses/t1/x", body: with(process(), "sys_version", "3"), wantErr: "sys_version"},
-		{name: "patch", method: "PATCH", target: "/examRegProcesses/t1/x", contentType: "application/json-patch+json", body: []any{
-			map[string]any{"op": "replace", "path": "/name", "value": "B"},
-			map[string]any{"op": "add", "path": "/exam_ids/-", "value": "exam-c"},
-			map[string]any{"op": "move", "from": "/description", "path": "/display_in_portal_as"},
-			map[string]any{"op": "remove", "path": "/form_id"},
-			map[string]any{"op": "test", "path": "/is_active", "value": true},
-		}},
-		{name: "patch as application/json", method: "PATCH", target: "/examRegProcesses/t1/x", body: []any{map[string]any{"op": "add", "path": "/checkout_settings/x", "value": map[string]any{"y": []any{1}}}}},
-		{name: "patch move without from", method: "PATCH", target: "/examRegProcesses/t1/x", body: []any{map[string]any{"op": "move", "path": "/name"}}, wantErr: "from"},
-		{name: "patch replace without value", method: "PATCH", target: "/examRegProcesses/t1/x", body: []any{map[string]any{"op": "replace", "path": "/name"}}, wantErr: "value"},
-		{name: "patch as an object", method: "PATCH", target: "/examRegProcesses/t1/x", body: map[string]any{"op": "replace", "path": "/name", "value": "B"}, wantErr: "array"},
-		{name: "empty patch", method: "PATCH", target: "/examRegProcesses/t1/x", body: []any{}, wantErr: "minimum number of items"},
-		{name: "batch", method: "POST", target: "/examRegProcesses/t1/batch", body: map[string]any{"operations": []any{
-			map[string]any{"operation": "patch", "id": "x", "patch_directives": []any{map[string]any{"op": "replace", "path": "/name", "value": "B"}}},
-			map[string]any{"operation": "delete", "id": "y"},
-		}}},
-		{name: "batch of none", method: "POST", target: "/examRegProcesses/t1/batch", body: map[string]any{"operations": []any{}}, wantErr: "operations"},
-		{name: "batch of 101", method: "POST", target: "/examRegProcesses/t1/batch", body: map[string]any{"operations": slices.Repeat([]any{map[string]any{"operation": "delete", "id": "y"}}, 101)}, wantErr: "operations"},
-		{name: "batch read", method: "POST", target: "/examRegProcesses/t1/batch", body: map[string]any{"operations": []any{map[string]any{"operation": "read", "id": "y"}}}, wantErr: "operation"},
-		{name: "list", method: "GET", target: "/examRegProcesses/t1?fields=name&consistentRead=false&limit=1000&exclusiveStartKey=MDE5OWE"},
-		{name: "list, limit 0", method: "GET", target: "/examRegProcesses/t1?limit=0", wantErr: "limit"},
-		{name: "list, limit 1001", method: "GET", target: "/examRegProcesses/t1?limit=1001", wantErr: "limit"},
-		{name: "get, consistentRead yes", method: "GET", target: "/examRegProcesses/t1/x?consistentRead=yes", wantErr: "consistentRead"},
-		{name: "get, bad tenant id", method: "GET", target: "/examRegProcesses/t%20one/x", wantErr: "tenantId"},
-		{name: "eligible", method: "GET", target: "/examRegProcesses/t1/eligible/c-1/exam_a"},
-	} {
-		var body []byte
-		if c.body != nil {
-			body = mustJSON(t, c.body)
-		}
-		req := httptest.NewRequest(c.method, "http://localhost"+c.target, nil)
-		req.Header.Set("Authorization", "Bearer x.y.z")
-		if body != nil {
-			req.Header.Set("Content-Type", cmpOr(c.contentType, "application/json"))
-		}
-		err := v.CheckRequest(req, body)
-		switch {
-		case c.wantErr == "" && err != nil:
-			t.Errorf("%s: CheckRequest refused a correct request: %v", c.name, err)
-		case c.wantErr != "" && err == nil:
-			t.Errorf("%s: CheckRequest accepted a wrong request (want an error about %q)", c.name, c.wantErr)
-		case c.wantErr != "" && !strings.Contains(err.Error(), c.wantErr):
-			t.Errorf("%s: CheckRequest's error\n%v\ndoes not mention %q", c.name, err, c.wantErr)
-		}
-	}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 // GET /examRegProcesses/{tenantId}/batch is a get of the process "batch", as
-// the service (and API Gateway) route it, not a wrong method on the batch path.
+// the service (and API Gateway) route it, not a wrong method on the batch
+// path; and where two paths of a method match, the one with a literal
+// segment first wins (the eligible operation over a version of "eligible").
 func TestOperationRoutesByMethodFirst(t *testing.T) {
 	v := newValidator(t)
 	for target, want := range map[string]string{
-		"GET /examRegProcesses/t1/batch":             "getExamRegProcess",
-		"POST /examRegProcesses/t1/batch":            "executeBatchOperations",
-		"DELETE /examRegProcesses/t1/batch":          "deleteExamRegProcess",
-		"GET /examRegProcesses/t1/eligible/c/e":      "getEligibleProcesses",
-		"GET /examRegProcesses/t1/eligible":          "getExamRegProcess",
-		"POST /examRegProcesses/t1":                  "createExamRegProcess",
-		"GET /examRegProcesses/t1?fields=name":       "listExamRegProcesses",
-		"PATCH /examRegProcesses/t1/0199a0b2-7c1d-7": "patchExamRegProcess",
+		"GET /examRegProcesses/t1/batch":              "getExamRegProcess",
+		"POST /examRegProcesses/t1/batch":             "executeBatchOperations",
+		"DELETE /examRegProcesses/t1/batch":           "deleteExamRegProcess",
+		"GET /examRegProcesses/t1/eligible/c/e":       "getEligibleProcesses",
+		"GET /examRegProcesses/t1/eligible":           "getExamRegProcess",
+		"POST /examRegProcesses/t1":                   "createExamRegProcess",
+		"GET /examRegProcesses/t1?fields=name":        "listExamRegProcesses",
+		"PATCH /examRegProcesses/t1/0199a0b2-7c1d-7":  "patchExamRegProcess",
+		"GET /examRegProcesses/t1/x/history":          "listExamRegProcessHistory",
+		"GET /examRegProcesses/t1/x/history/2":        "getExamRegProcessVersion",
+		"GET /examRegProcesses/t1/history":            "getExamRegProcess",
+		"GET /examRegProcesses/t1/eligible/history":   "listExamRegProcessHistory",
+		"GET /examRegProcesses/t1/eligible/history/2": "getEligibleProcesses",
 	} {
 		method, path, _ := strings.Cut(target, " ")
 		route, _, err := v.Operation(httptest.NewRequest(method, "https://certifications.api.rhythmsoftware.com"+path, nil))
@@ -524,7 +574,10 @@ func TestOperationRoutesByMethodFirst(t *testing.T) {
 			t.Errorf("%s: %v %v, want %s", target, route, err, want)
 		}
 	}
-	if _, _, err := v.Operation(httptest.NewRequest("PUT", "/examRegProcesses/t1", nil)); err == nil {
-		t.Error("PUT /examRegProcesses/t1 found an operation")
+	for _, target := range []string{"PUT /examRegProcesses/t1", "DELETE /examRegProcesses/t1/x/history", "HEAD /examRegProcesses/t1/x", "GET /examRegProcesses/t1/x/history/2/3"} {
+		method, path, _ := strings.Cut(target, " ")
+		if route, _, err := v.Operation(httptest.NewRequest(method, path, nil)); err == nil {
+			t.Errorf("%s found operation %s", target, route.Operation.OperationID)
+		}
 	}
 }
