@@ -203,9 +203,14 @@ func (e *env) doAs(token, method, path, body string, header ...string) reply {
 		e.t.Errorf("%s %s: Content-Type %q, want application/json", method, path, ct)
 	}
 	// The contract test: every answer the suite receives must be one the
-	// OpenAPI document describes.
+	// OpenAPI document describes, every request the service accepts one the
+	// document accepts, and every one it refuses with 400 one the document
+	// refuses or lists as checked beyond its schema.
 	if err := contract(e.t).Check(req, []byte(body), resp.StatusCode, resp.Header, b); err != nil {
 		e.t.Errorf("%s %s answered %d, which the OpenAPI document does not allow: %v\n%.500s", method, path, resp.StatusCode, err, b)
+	}
+	if err := contract(e.t).CheckVerdict(req, []byte(body), resp.StatusCode, b); err != nil {
+		e.t.Errorf("%s %s answered %d, which the OpenAPI document disagrees with: %v\n%.300s\n%.500s", method, path, resp.StatusCode, err, body, b)
 	}
 	return reply{status: resp.StatusCode, header: resp.Header, body: b}
 }

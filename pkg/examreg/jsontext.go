@@ -119,6 +119,11 @@ func (p *parser) invalid(err error) error {
 			FieldError{Field: formatPath(p.path), Message: "is given more than once"})
 	}
 	var syntax *jsontext.SyntacticError
+	if errors.As(err, &syntax) && strings.Contains(syntax.Err.Error(), "surrogate") {
+		// encoding/json would store U+FFFD in its place: refused rather
+		// than silently change the client's text.
+		return Invalid("invalid JSON: a \\u escape is an unpaired UTF-16 surrogate")
+	}
 	if errors.As(err, &syntax) {
 		// The tokenizer's own words, without its package name.
 		return Invalid("invalid JSON: " + strings.TrimPrefix(syntax.Err.Error(), "jsontext: ") +

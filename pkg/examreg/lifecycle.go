@@ -49,10 +49,10 @@ func decodeProcess(doc Value, id string) (*Process, error) {
 	p := NewStoredProcess(c.value(doc, processShape).members)
 	wrongType := c.problems
 	v := p.validate()
-	switch bodyID := p.ID(); {
-	case id == "" && bodyID != "":
+	switch bodyID, sent := p.Member("id"); {
+	case id == "" && sent:
 		v.add("id", "must not be sent on create: the server assigns ids")
-	case id != "" && bodyID != "" && bodyID != id:
+	case id != "" && sent && bodyID.Text() != id:
 		v.add("id", "must equal the id in the path")
 	}
 	// A field that could not be decoded is reported as such, not again as

@@ -2,6 +2,7 @@ package examreg
 
 import (
 	"cmp"
+	"math"
 	"strings"
 )
 
@@ -97,4 +98,27 @@ func compareNumbers(a, b string) int {
 		return -c
 	}
 	return c
+}
+
+// integerValue is the value of a number literal that is a whole number
+// within int64 however it is written (2, 2.0, 2e0), and ok false otherwise.
+func integerValue(literal string) (n int64, ok bool) {
+	d := parseDecimal(literal)
+	if d.exp < int64(len(d.digits))-1 || d.exp > 18 {
+		return 0, d.digits == ""
+	}
+	for i := int64(0); i <= d.exp; i++ {
+		digit := int64(0)
+		if i < int64(len(d.digits)) {
+			digit = int64(d.digits[i] - '0')
+		}
+		if n > (math.MaxInt64-digit)/10 {
+			return 0, false
+		}
+		n = n*10 + digit
+	}
+	if d.negative {
+		n = -n
+	}
+	return n, true
 }

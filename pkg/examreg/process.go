@@ -12,7 +12,6 @@ package examreg
 
 import (
 	"slices"
-	"strconv"
 	"time"
 )
 
@@ -128,7 +127,7 @@ func (p *Process) ID() string { return p.Document().memberText("id") }
 
 // Version returns sys_version, 0 when absent.
 func (p *Process) Version() int64 {
-	n, _ := strconv.ParseInt(p.Document().memberText("sys_version"), 10, 64)
+	n, _ := integerValue(p.Document().memberText("sys_version"))
 	return n
 }
 

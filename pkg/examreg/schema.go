@@ -100,7 +100,7 @@ func (c *conformer) value(v Value, s *shape) Value {
 	}
 	switch v.kind {
 	case KindNumber:
-		if s.integer && !isInteger(v.text) {
+		if _, whole := integerValue(v.text); s.integer && !whole {
 			c.add("must be " + s.what())
 		} else if problem := numberProblem(v.text); problem != "" {
 			c.add(problem)
@@ -165,15 +165,6 @@ func (c *conformer) free(v Value) {
 // maxMemberName is DynamoDB's limit on an attribute name, at any depth.
 const maxMemberName = 65535
 
-// isInteger reports whether a JSON number literal is written as an integer.
-func isInteger(literal string) bool {
-	for _, c := range literal {
-		if c == '.' || c == 'e' || c == 'E' {
-			return false
-		}
-	}
-	return true
-}
 
 // ObjectMembers lists the members of every typed object in the schema of an
 // exam reg process, by path: "" for the record itself, "name" for the object
