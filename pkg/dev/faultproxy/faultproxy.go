@@ -34,6 +34,11 @@ type Fault struct {
 	Hang bool
 	// Reset closes the connection without answering, without forwarding.
 	Reset bool
+	// LoseReply forwards the request, lets the engine apply it, and then
+	// closes the connection instead of passing the engine's answer on: the
+	// reply lost on the way back, which the SDK meets as a reset connection
+	// and answers by sending the request again.
+	LoseReply bool
 	// Delay is added before forwarding.
 	Delay time.Duration
 
@@ -82,13 +87,12 @@ func Start(target string) (*Proxy, error) {
 				case <-p.stop:
 				}
 				return
+			case f.LoseReply:
+				forward.ServeHTTP(httptest.NewRecorder(), r)
+				reset(w)
+				return
 			case f.Reset:
-				if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-					if tcp, ok := conn.(*net.TCPConn); ok {
-						tcp.SetLinger(0) // RST, not FIN
-					}
-					conn.Close()
-				}
+				reset(w)
 				return
 			}
 		}
@@ -96,6 +100,16 @@ func Start(target string) (*Proxy, error) {
 	}))
 	p.URL = p.srv.URL
 	return p, nil
+}
+
+// reset closes the client's connection abruptly (RST, not FIN).
+func reset(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		if tcp, ok := conn.(*net.TCPConn); ok {
+			tcp.SetLinger(0)
+		}
+		conn.Close()
+	}
 }
 
 // faultFor returns the first fault that applies to op and counts the hit.

@@ -305,7 +305,7 @@ func TestBeyondSchemaChecks(t *testing.T) {
 		names = append(names, c.Name)
 	}
 	want := []string{"duplicate-member", "unknown-query-parameter", "malformed-query", "fields-member", "page-key", "unpaired-surrogate",
-		"dynamodb-number", "free-form-depth", "record-size", "id-in-path", "patch-application", "patched-record"}
+		"dynamodb-number", "member-name-length", "free-form-depth", "record-size", "id-in-path", "patch-application", "patched-record"}
 	if !slices.Equal(names, want) {
 		t.Errorf("x-checked-beyond-schema lists %v, want %v", names, want)
 	}
@@ -328,8 +328,10 @@ func TestBeyondSchemaChecks(t *testing.T) {
 		{"listExamRegProcessHistory", "exclusiveStartKey", "is not a valid page key", "page-key"},
 		{"getExamRegProcess", "fields", ": is empty", "fields-member"},
 		{"executeBatchOperations", "", `invalid JSON: a \u escape is an unpaired UTF-16 surrogate`, "unpaired-surrogate"},
-		{"createExamRegProcess", "display_order", "must have at most 38 significant digits and a magnitude of 0 or from 1E-130 to 9.9999999999999999999999999999999999999E+125", "dynamodb-number"},
+		{"createExamRegProcess", "display_order", "must have at most 38 significant digits", "dynamodb-number"},
+		{"createExamRegProcess", "checkout_settings.x", "must be 0 or have a magnitude from 1E-130 to 9.9999999999999999999999999999999999999E+125", "dynamodb-number"},
 		{"patchExamRegProcess", "checkout_settings", "is nested more than 16 levels deep", "free-form-depth"},
+		{"createExamRegProcess", "checkout_settings", "has a member name longer than 65,535 bytes, which DynamoDB cannot store", "member-name-length"},
 		{"createExamRegProcess", "", "the exam reg process is larger than 300000 bytes", "record-size"},
 		{"updateExamRegProcess", "id", "must equal the id in the path", "id-in-path"},
 		{"patchExamRegProcess", "[3].path", "does not exist", "patch-application"},
