@@ -22,6 +22,7 @@ import (
 	"github.com/certhub/examreg/pkg/dev/bulkload"
 	"github.com/certhub/examreg/pkg/dev/devauth"
 	"github.com/certhub/examreg/pkg/dev/dynamotest"
+	"github.com/certhub/examreg/pkg/dev/localenv"
 	"github.com/certhub/examreg/pkg/dev/openapi"
 	"github.com/certhub/examreg/pkg/store"
 )
@@ -61,6 +62,7 @@ type envConfig struct {
 	api.Config
 	client  []func(*dynamodb.Options)
 	handler func(http.Handler) http.Handler
+	history bool
 }
 
 type envOption func(*envConfig)
@@ -87,6 +89,10 @@ func withDeadline(d time.Duration) envOption {
 	}
 }
 
+// withHistory writes the change history as the history writer function
+// does, from the table's stream, while the test runs.
+func withHistory() envOption { return func(c *envConfig) { c.history = true } }
+
 // withLogger sends the request log to logger.
 func withLogger(logger *slog.Logger) envOption { return func(c *envConfig) { c.Logger = logger } }
 
@@ -107,6 +113,17 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	srv := httptest.NewServer(cfg.handler(api.New(cfg.Config).Handler()))
 	t.Cleanup(srv.Close)
 	e := &env{t: t, url: srv.URL, store: st, calls: calls, token: mint(t, "alice", "t1")}
+	if cfg.history {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- localenv.WriteHistory(ctx, st, 50*time.Millisecond, slog.New(slog.DiscardHandler)) }()
+		t.Cleanup(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("the history writer stopped: %v", err)
+			}
+		})
+	}
 	e.load("t1", bulkload.Exams, `{"id":"exam-a","name":"A","is_active":true}`, `{"id":"exam-b","name":"B","is_active":true}`)
 	return e
 }

@@ -1,127 +1,211 @@
 package examreg
 
 import (
+	"bytes"
 	"encoding/json"
-	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 )
 
-// TestProcessFullRoundTrip decodes the fixture that holds every field of the
-// schema and checks that marshalling it gives the same JSON back, through
-// each decoder that reads whole records.
+// TestProcessFullRoundTrip reads the fixture that holds every field of the
+// schema and checks that writing it gives the same JSON back, through each
+// way a whole record is read.
 func TestProcessFullRoundTrip(t *testing.T) {
 	body := readFixture(t, "process_full.json")
 	want := canonical(t, body)
 
 	decoders := []struct {
 		name   string
-		decode func() (*Process, error)
+		decode func([]byte) (*Process, error)
 	}{
-		{"DecodeJSON", func() (*Process, error) {
-			var p Process
-			return &p, DecodeJSON(body, &p)
-		}},
-		{"DecodeProcess(PUT)", func() (*Process, error) { return DecodeProcess(body, fixtureID) }},
+		{"NewStoredProcess", func(b []byte) (*Process, error) { return storedProcess(t, b), nil }},
+		{"DecodeProcess(PUT)", func(b []byte) (*Process, error) { return DecodeProcess(b, fixtureID) }},
+		{"DecodeLoadedProcess", DecodeLoadedProcess},
 	}
 	for _, d := range decoders {
 		t.Run(d.name, func(t *testing.T) {
-			p, err := d.decode()
+			p, err := d.decode(body)
 			if err != nil {
 				t.Fatalf("decode: %v", err)
 			}
 			if got := canonicalOf(t, p); got != want {
 				t.Errorf("round trip changed the record\n got: %s\nwant: %s", got, want)
 			}
-			// And again from the marshalled form: marshalling is stable.
-			again, err := d.decode()
+			// And again from the written form: writing is stable, byte for byte.
+			first := p.AppendJSON(nil)
+			again, err := d.decode(first)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(p, again) {
-				t.Errorf("decoding twice gave different records")
+			if second := again.AppendJSON(nil); !bytes.Equal(first, second) {
+				t.Errorf("decoding its own JSON gave another text\n%s\n%s", first, second)
+			}
+			// json.Marshal writes the same JSON as AppendJSON (escaping <, >
+			// and & as encoding/json does).
+			if b, err := json.Marshal(p); err != nil || canonical(t, b) != canonical(t, first) {
+				t.Errorf("json.Marshal = %s, %v\nAppendJSON  = %s", b, err, first)
 			}
 		})
 	}
 }
 
-// TestProcessFullValues spot-checks that the fixture's zero-like values
-// (false, 0, "") stay set rather than absent, and that free-form members
-// are kept as given, JSON null included.
-func TestProcessFullValues(t *testing.T) {
-	p := fullProcess(t)
-	cf := p.CustomFieldValues[0]
-	switch {
-	case p.ID != fixtureID:
-		t.Errorf("ID = %q", p.ID)
-	case p.DisplayOrder == nil || *p.DisplayOrder != 2.5:
-		t.Errorf("DisplayOrder = %v", p.DisplayOrder)
-	case p.AvailableToTrainingProviders == nil || *p.AvailableToTrainingProviders:
-		t.Errorf("AvailableToTrainingProviders = %v, want a false that is set", p.AvailableToTrainingProviders)
-	case p.SysLocked == nil || *p.SysLocked || p.IsLocked():
-		t.Errorf("SysLocked = %v, want a false that is set", p.SysLocked)
-	case cf.BooleanValue == nil || *cf.BooleanValue:
-		t.Errorf("BooleanValue = %v", cf.BooleanValue)
-	case cf.NumericValue == nil || *cf.NumericValue != 0:
-		t.Errorf("NumericValue = %v", cf.NumericValue)
-	case cf.StringValue == nil || *cf.StringValue != "":
-		t.Errorf("StringValue = %v", cf.StringValue)
-	case p.SysVersion != 7:
-		t.Errorf("SysVersion = %d", p.SysVersion)
+// TestProcessMemberOrder: a process writes its top-level members in the
+// order ProcessFields gives, and the members of every nested object sorted
+// by name, whatever order it was given.
+func TestProcessMemberOrder(t *testing.T) {
+	p, err := DecodeProcess(readFixture(t, "process_full.json"), fixtureID)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if v, ok := p.CheckoutSettings["cancellation_fee_product_id"]; !ok || v != nil {
-		t.Errorf("checkout_settings.cancellation_fee_product_id = %v, %v; want a kept null", v, ok)
+	var names []string
+	for _, m := range p.Members() {
+		names = append(names, m.Name)
 	}
-	if !reflect.DeepEqual(cf.ListValue, []any{"extra time", 2.0, true, nil, map[string]any{"room": "B"}}) {
-		t.Errorf("ListValue = %#v", cf.ListValue)
+	if !equalStrings(names, ProcessFields()) {
+		t.Errorf("members %q\nwant    %q", names, ProcessFields())
 	}
-	if got := p.ETag(); got != `"7"` {
-		t.Errorf("ETag() = %s, want \"7\"", got)
+	var check func(path string, v Value)
+	check = func(path string, v Value) {
+		switch v.Kind() {
+		case KindArray:
+			for i, item := range v.Items() {
+				check(path+"["+strconv.Itoa(i)+"]", item)
+			}
+		case KindObject:
+			for i, m := range v.Members() {
+				if i > 0 && v.Members()[i-1].Name >= m.Name {
+					t.Errorf("%s: member %q after %q", path, m.Name, v.Members()[i-1].Name)
+				}
+				check(path+"."+m.Name, m.Value)
+			}
+		}
+	}
+	for _, m := range p.Members() {
+		check(m.Name, m.Value)
+	}
+	want := `{"accepted_cards":["visa","amex"],"allow_customer_to_choose_installment_plan":false,"bank_account_id":"bank-1",` +
+		`"bill_my_organization_options":{"billing_address":"optional","purchase_order_number":"do not show","reference_number":"REF-1"},` +
+		`"business_unit_id":"bu-9","cancellation_fee_product_id":null,"max_credit_card_amount":5000.5}`
+	if got := text(member(t, p, "checkout_settings")); got != want {
+		t.Errorf("checkout_settings\n got %s\nwant %s", got, want)
 	}
 }
 
-// TestProcessFullCoversSchema keeps process_full.json complete: every JSON
-// member of Process and of its nested struct types appears in it.
-func TestProcessFullCoversSchema(t *testing.T) {
-	var doc map[string]any
-	if err := json.Unmarshal(readFixture(t, "process_full.json"), &doc); err != nil {
-		t.Fatal(err)
+// TestProcessFullValues spot-checks that the fixture's zero-like values
+// (false, 0, "") stay set rather than absent, that numbers keep their
+// literal, and that free-form members are kept as given, JSON null included.
+func TestProcessFullValues(t *testing.T) {
+	p := fullProcess(t)
+	doc := p.Document()
+	cfs := member(t, p, "custom_field_values")
+	if len(cfs.Items()) != 2 {
+		t.Fatalf("custom_field_values = %s", text(cfs))
 	}
-	var check func(path string, typ reflect.Type, values []any)
-	check = func(path string, typ reflect.Type, values []any) {
-		for i := range typ.NumField() {
-			f := typ.Field(i)
-			name := jsonName(f)
-			var present []any
+	cf := cfs.Items()[0]
+	checks := []struct {
+		path string
+		want string // JSON text
+	}{
+		{"id", `"` + fixtureID + `"`},
+		{"display_order", `2.5`},
+		{"available_to_training_providers", `false`},
+		{"sys_locked", `false`},
+		{"sys_version", `7`},
+		{"checkout_settings.cancellation_fee_product_id", `null`},
+		{"checkout_settings.max_credit_card_amount", `5000.5`},
+	}
+	for _, c := range checks {
+		v, ok := memberAt(doc, c.path)
+		if !ok || text(v) != c.want {
+			t.Errorf("%s = %s (present %v), want %s", c.path, text(v), ok, c.want)
+		}
+	}
+	for name, want := range map[string]string{
+		"boolean_value": `false`, "numeric_value": `0`, "string_value": `""`,
+		"list_value":  `["extra time",2,true,null,{"room":"B"}]`,
+		"table_value": `[{"day":"mon","slots":[9,14]},{"day":"tue","slots":[]}]`,
+	} {
+		if v, ok := cf.Member(name); !ok || text(v) != want {
+			t.Errorf("custom_field_values[0].%s = %s (present %v), want %s", name, text(v), ok, want)
+		}
+	}
+	if p.IsLocked() {
+		t.Errorf("IsLocked() with sys_locked false")
+	}
+	if p.ID() != fixtureID || p.Version() != 7 || p.ETag() != `"7"` || p.RequestID() != "req-123" {
+		t.Errorf("ID %q Version %d ETag %s RequestID %q", p.ID(), p.Version(), p.ETag(), p.RequestID())
+	}
+	if got := p.ExamIDs(); !equalStrings(got, []string{"exam-a1", "exam_b2", "EXAM|c3"}) {
+		t.Errorf("ExamIDs() = %q", got)
+	}
+	if v, ok := p.Member("nope"); ok || v.Kind() != KindNull {
+		t.Errorf("Member(nope) = %s, %v", text(v), ok)
+	}
+}
+
+// TestProcessAccessorsOnEmpty: the accessors of a process without the
+// members they read give zero values.
+func TestProcessAccessorsOnEmpty(t *testing.T) {
+	p := NewStoredProcess(nil)
+	if p.ID() != "" || p.Version() != 0 || p.IsLocked() || len(p.ExamIDs()) != 0 || p.RequestID() != "" || p.ETag() != `"0"` {
+		t.Errorf("ID %q Version %d IsLocked %v ExamIDs %q RequestID %q ETag %s", p.ID(), p.Version(), p.IsLocked(), p.ExamIDs(), p.RequestID(), p.ETag())
+	}
+	if got := string(p.AppendJSON(nil)); got != `{}` {
+		t.Errorf("AppendJSON = %s", got)
+	}
+	locked := NewStoredProcess([]Member{{"sys_locked", BoolValue(true)}})
+	if !locked.IsLocked() {
+		t.Errorf("IsLocked() with sys_locked true")
+	}
+}
+
+// TestNewStoredProcess: members the schema does not know (storage keys) are
+// left out, and the rest are put in schema order.
+func TestNewStoredProcess(t *testing.T) {
+	p := NewStoredProcess([]Member{
+		{"sys_version", IntValue(3)},
+		{"pk", StringValue("TENANT#t1")},
+		{"name", StringValue("n")},
+		{"sk", StringValue("PROCESS#x")},
+		{"id", StringValue("x")},
+	})
+	if got, want := string(p.AppendJSON(nil)), `{"id":"x","name":"n","sys_version":3}`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+// TestProcessFullCoversSchema keeps process_full.json complete: every member
+// the schema defines, at every level that has a schema, appears in it.
+func TestProcessFullCoversSchema(t *testing.T) {
+	doc := mustParse(t, string(readFixture(t, "process_full.json")))
+	var check func(path string, s *shape, values []Value)
+	check = func(path string, s *shape, values []Value) {
+		for _, name := range s.object.names {
+			var present []Value
 			for _, v := range values {
-				if m, ok := v.(map[string]any); ok {
-					if x, ok := m[name]; ok {
-						present = append(present, x)
-					}
+				if x, ok := v.Member(name); ok {
+					present = append(present, x)
 				}
 			}
 			if len(present) == 0 {
 				t.Errorf("process_full.json has no %s%s", path, name)
 				continue
 			}
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
+			ms := s.object.shapes[name]
 			switch {
-			case ft.Kind() == reflect.Struct:
-				check(path+name+".", ft, present)
-			case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct:
-				var items []any
+			case ms.object != nil:
+				check(path+name+".", ms, present)
+			case ms.item != nil && ms.item.object != nil:
+				var items []Value
 				for _, v := range present {
-					items = append(items, v.([]any)...)
+					items = append(items, v.Items()...)
 				}
-				check(path+name+"[].", ft.Elem(), items)
+				check(path+name+"[].", ms.item, items)
 			}
 		}
 	}
-	check("", reflect.TypeFor[Process](), []any{doc})
+	check("", processShape, []Value{doc})
 }
 
 // TestDecodeProcessMinimal: only the required fields.
@@ -134,8 +218,10 @@ func TestDecodeProcessMinimal(t *testing.T) {
 	if got, want := canonicalOf(t, p), canonical(t, body); got != want {
 		t.Errorf("got %s\nwant %s", got, want)
 	}
-	if p.Description != nil || p.IsActive != nil || p.RestrictExams != nil || p.CustomFieldValues != nil {
-		t.Errorf("absent optional fields are set: %+v", p)
+	for _, name := range []string{"id", "description", "is_active", "restrict_exams", "custom_field_values", "display_order", "sys_version"} {
+		if v, ok := p.Member(name); ok {
+			t.Errorf("absent optional field %s is set: %s", name, text(v))
+		}
 	}
 }
 
@@ -148,27 +234,39 @@ func nested(depth int) string {
 // patch over testdata/process_minimal.json.
 func TestDecodeProcessValid(t *testing.T) {
 	minimal := readFixture(t, "process_minimal.json")
+	absent := func(names ...string) func(*Process) bool {
+		return func(p *Process) bool {
+			for _, n := range names {
+				if _, ok := p.Member(n); ok {
+					return false
+				}
+			}
+			return true
+		}
+	}
 	tests := []struct {
 		name  string
 		merge string
 		id    string // the path id of a PUT; "" for a create
 		check func(*Process) bool
 	}{
-		{"JSON null is absent", `{"description":null,"id":null,"sys_version":null,"custom_field_values":null}`, "",
-			func(p *Process) bool { return p.Description == nil && p.ID == "" && p.CustomFieldValues == nil }},
-		{"PUT body without id", `{}`, "rec-1", func(p *Process) bool { return p.ID == "" }},
-		{"PUT body with the path's id", `{"id":"rec-1"}`, "rec-1", func(p *Process) bool { return p.ID == "rec-1" }},
-		{"checkout_settings keeps unknown members", `{"checkout_settings":{"x":{"y":[1,"2",null]},"n":"NULL"}}`, "",
+		{"JSON null is absent", `{"description":"NULL","id":"NULL","sys_version":"NULL","custom_field_values":"NULL"}`, "",
+			absent("description", "id", "sys_version", "custom_field_values")},
+		{"JSON null in a typed object is absent", `{"contact_form_options":{"html":"NULL"},"confirmation_email":{"cc":"NULL"}}`, "",
 			func(p *Process) bool {
-				return reflect.DeepEqual(p.CheckoutSettings, map[string]any{
-					"bank_account_id": "bank-1", "business_unit_id": "bu-9",
-					"x": map[string]any{"y": []any{1.0, "2", nil}}, "n": nil,
-				})
+				return text(member(t, p, "contact_form_options")) == `{"contact_form_id":"contact-form-1"}` &&
+					text(member(t, p, "confirmation_email")) == `{"body":"Done.","subject":"Registered"}`
+			}},
+		{"PUT body without id", `{}`, "rec-1", absent("id")},
+		{"PUT body with the path's id", `{"id":"rec-1"}`, "rec-1", func(p *Process) bool { return p.ID() == "rec-1" }},
+		{"checkout_settings keeps unknown members", `{"checkout_settings":{"x":{"y":[1,"2","NULL"]},"n":"NULL"}}`, "",
+			func(p *Process) bool {
+				return member(t, p, "checkout_settings").Equal(mustParse(t, `{"bank_account_id":"bank-1","business_unit_id":"bu-9","x":{"y":[1,"2",null]},"n":null}`))
 			}},
 		{"form_id may be the bare prefix", `{"form_id":"certifications-exam-registrations__"}`, "", nil},
-		{"type register", `{"type":"register"}`, "", func(p *Process) bool { return p.Type == TypeRegister }},
+		{"type register", `{"type":"register"}`, "", func(p *Process) bool { return text(member(t, p, "type")) == `"register"` }},
 		{"MaxExamIDs exam ids", `{"exam_ids":` + examIDs(MaxExamIDs) + `}`, "",
-			func(p *Process) bool { return len(p.ExamIDs) == MaxExamIDs }},
+			func(p *Process) bool { return len(p.ExamIDs()) == MaxExamIDs }},
 		{"an exam id of 512 characters", `{"exam_ids":["` + strings.Repeat("e", 512) + `"]}`, "", nil},
 		{"ids may hold _, | and -", `{"exam_ids":["A_b|c-9"]}`, "", nil},
 		{"checkout_settings nested MaxNesting deep", `{"checkout_settings":{"x":` + nested(MaxNesting-1) + `}}`, "", nil},
@@ -176,7 +274,17 @@ func TestDecodeProcessValid(t *testing.T) {
 		{"table_value nested MaxNesting deep", `{"custom_field_values":[{"custom_field_id":"a__c","table_value":[` + nested(MaxNesting-1) + `]}]}`, "", nil},
 		{"server-managed fields are accepted (and left for NewProcess/Replace)",
 			`{"sys_version":3,"sys_created_by_id":"x","sys_last_security_context":{"user_id":"x"}}`, "",
-			func(p *Process) bool { return p.SysVersion == 3 && p.SysCreatedByID == "x" }},
+			func(p *Process) bool { return p.Version() == 3 && text(member(t, p, "sys_created_by_id")) == `"x"` }},
+		{"numbers keep their literal", `{"display_order":1.50,"sys_bulk_load_record_no":17E0}`, "",
+			func(p *Process) bool {
+				return text(member(t, p, "display_order")) == "1.50" && text(member(t, p, "sys_bulk_load_record_no")) == "17E0"
+			}},
+		{"an integer may be written with a fraction or an exponent", `{"sys_version":7.0}`, "",
+			func(p *Process) bool { return text(member(t, p, "sys_version")) == "7.0" && p.Version() == 7 }},
+		{"an integer written with an exponent", `{"sys_version":150e-1}`, "",
+			func(p *Process) bool { return text(member(t, p, "sys_version")) == "150e-1" && p.Version() == 15 }},
+		{"the largest int64 sys_version", `{"sys_version":9223372036854775807}`, "",
+			func(p *Process) bool { return p.Version() == 9223372036854775807 }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,7 +295,7 @@ func TestDecodeProcessValid(t *testing.T) {
 				t.Fatalf("DecodeProcess(%s): %v", body, err)
 			}
 			if tt.check != nil && !tt.check(p) {
-				t.Errorf("DecodeProcess(%s) = %+v", body, p)
+				t.Errorf("DecodeProcess(%s) = %s", body, p.AppendJSON(nil))
 			}
 		})
 	}
@@ -203,11 +311,15 @@ func examIDs(n int) string {
 }
 
 // TestDecodeProcessInvalid lists bodies that must be refused, each with the
-// exact field errors, in order: wrong types (by path, members sorted) first,
-// then validation problems. A field that cannot be decoded is never reported
-// again as missing or invalid.
+// exact field errors, in order: wrong types (in the order of the body)
+// first, then validation problems. A field that cannot be decoded is never
+// reported again as missing or invalid.
 func TestDecodeProcessInvalid(t *testing.T) {
 	minimal := readFixture(t, "process_minimal.json")
+	const magnitude = "must be 0 or have a magnitude from 1E-130 to 9.9999999999999999999999999999999999999E+125"
+	required := []string{"name: is required", "type: is required",
+		"exam_ids: must contain at least one exam id", "contact_form_options: is required",
+		"checkout_settings: is required", "confirmation_email: is required"}
 	tests := []struct {
 		name  string
 		merge string // merged into testdata/process_minimal.json; null removes a member
@@ -216,8 +328,8 @@ func TestDecodeProcessInvalid(t *testing.T) {
 		want  []string
 	}{
 		// Unknown fields, at every level that has a schema.
-		{name: "unknown top-level fields", merge: `{"zeta":1,"colour":"red"}`,
-			want: []string{"colour: unknown field", "zeta: unknown field"}},
+		{name: "unknown top-level fields", body: processBody("zeta", "1", "colour", `"red"`),
+			want: []string{"zeta: unknown field", "colour: unknown field"}},
 		{name: "unknown member of contact_form_options", merge: `{"contact_form_options":{"contact_form":"x"}}`,
 			want: []string{"contact_form_options.contact_form: unknown field"}},
 		{name: "unknown member of confirmation_email", merge: `{"confirmation_email":{"to":"a@b.c"}}`,
@@ -230,6 +342,8 @@ func TestDecodeProcessInvalid(t *testing.T) {
 			want: []string{"sys_calculated_field_errors[0].message: unknown field"}},
 		{name: "field names are case-sensitive", merge: `{"Name":"x"}`,
 			want: []string{"Name: unknown field"}},
+		{name: "an unknown field that is null is still unknown", body: `{"zeta":null}`,
+			want: append([]string{}, required...)},
 
 		// Wrong JSON types at the top level.
 		{name: "number where string", merge: `{"name":5}`, want: []string{"name: must be a string"}},
@@ -237,113 +351,143 @@ func TestDecodeProcessInvalid(t *testing.T) {
 		{name: "number where boolean", merge: `{"restrict_exams":1}`, want: []string{"restrict_exams: must be a boolean"}},
 		{name: "string where number", merge: `{"display_order":"1"}`, want: []string{"display_order: must be a number"}},
 		{name: "number out of range", body: `{"display_order":1e999}`,
-			want: []string{"display_order: must be a number", "name: is required", "type: is required",
-				"exam_ids: must contain at least one exam id", "contact_form_options: is required",
-				"checkout_settings: is required", "confirmation_email: is required"}},
-		{name: "string where array", merge: `{"exam_ids":"exam-a1"}`, want: []string{"exam_ids: must be an array of strings"}},
-		{name: "object where array", merge: `{"exam_ids":{"0":"exam-a1"}}`, want: []string{"exam_ids: must be an array of strings"}},
+			want: append([]string{"display_order: " + magnitude}, required...)},
+		{name: "fraction where integer", merge: `{"sys_version":1.5}`, want: []string{"sys_version: must be an integer"}},
+		{name: "integer beyond int64", merge: `{"sys_version":9223372036854775808}`, want: []string{"sys_version: must be an integer"}},
+		{name: "fraction written with an exponent", merge: `{"sys_version":15e-1}`, want: []string{"sys_version: must be an integer"}},
+		{name: "string where integer", merge: `{"sys_version":"1"}`, want: []string{"sys_version: must be an integer"}},
+		{name: "string where array", merge: `{"exam_ids":"exam-a1"}`, want: []string{"exam_ids: must be an array"}},
+		{name: "object where array", merge: `{"exam_ids":{"0":"exam-a1"}}`, want: []string{"exam_ids: must be an array"}},
 		{name: "array elements of the wrong type", merge: `{"exam_ids":[1,"exam-a1",true]}`,
-			want: []string{"exam_ids: must be an array of strings"}},
-		{name: "array where object (struct)", merge: `{"contact_form_options":["contact-form-1"]}`,
+			want: []string{"exam_ids[0]: must be a string", "exam_ids[2]: must be a string"}},
+		{name: "array where object (typed)", merge: `{"contact_form_options":["contact-form-1"]}`,
 			want: []string{"contact_form_options: must be an object"}},
 		{name: "string where object (free-form)", merge: `{"checkout_settings":"bank-1"}`,
 			want: []string{"checkout_settings: must be an object"}},
 		{name: "boolean where object", merge: `{"confirmation_email":true}`,
 			want: []string{"confirmation_email: must be an object"}},
+		{name: "number where string in a typed object", merge: `{"sys_last_security_context":{"at":1}}`,
+			want: []string{"sys_last_security_context.at: must be a string"}},
+		{name: "wrong types in a custom field value", merge: `{"custom_field_values":[{"custom_field_id":"a__c","boolean_value":"y","numeric_value":"1",
+				"list_value":{},"table_value":[[]],"string_value":1,"file_url_value":false}]}`,
+			want: []string{"custom_field_values[0].boolean_value: must be a boolean", "custom_field_values[0].numeric_value: must be a number",
+				"custom_field_values[0].list_value: must be an array", "custom_field_values[0].table_value[0]: must be an object",
+				"custom_field_values[0].string_value: must be a string", "custom_field_values[0].file_url_value: must be a string"}},
+		{name: "table_value rows must be objects", merge: `{"custom_field_values":[{"custom_field_id":"a__c","table_value":[{},1,"x",[]]}]}`,
+			want: []string{"custom_field_values[0].table_value[1]: must be an object", "custom_field_values[0].table_value[2]: must be an object",
+				"custom_field_values[0].table_value[3]: must be an object"}},
+		{name: "a null table_value row is not an object", body: strings.Replace(string(minimal), `"name"`, `"custom_field_values":[{"custom_field_id":"a__c","table_value":[null]}],"name"`, 1),
+			want: []string{"custom_field_values[0].table_value[0]: must be an object"}},
+		{name: "custom_field_values of the wrong type", merge: `{"custom_field_values":{}}`, want: []string{"custom_field_values: must be an array"}},
 		{name: "object where array of objects", merge: `{"custom_field_values":{"custom_field_id":"a__c"}}`,
 			want: []string{"custom_field_values: must be an array"}},
 		{name: "array elements that are not objects", merge: `{"custom_field_values":[1,{"custom_field_id":"a__c"},"x"]}`,
 			want: []string{"custom_field_values[0]: must be an object", "custom_field_values[2]: must be an object"}},
 		{name: "string where integer (sys_version)", merge: `{"sys_version":"7"}`, want: []string{"sys_version: must be an integer"}},
-		{name: "fraction where integer", merge: `{"sys_version":1.5}`, want: []string{"sys_version: must be an integer"}},
 		{name: "string where boolean (sys_locked)", merge: `{"sys_locked":"false"}`, want: []string{"sys_locked: must be a boolean"}},
 		{name: "string where number (sys_bulk_load_record_no)", merge: `{"sys_bulk_load_record_no":"1"}`,
 			want: []string{"sys_bulk_load_record_no: must be a number"}},
 		{name: "number where string (sys_created_at)", merge: `{"sys_created_at":5}`, want: []string{"sys_created_at: must be a string"}},
 		{name: "array where object (sys_last_security_context)", merge: `{"sys_last_security_context":[]}`,
 			want: []string{"sys_last_security_context: must be an object"}},
-		{name: "wrong types inside nested structs", merge: `{"sys_last_security_context":{"at":1},"sys_calculated_field_errors":[{"field":false}]}`,
-			want: []string{"sys_calculated_field_errors[0].field: must be a string", "sys_last_security_context.at: must be a string"}},
-
-		// custom_field_values[i] members.
+		{name: "wrong types inside nested objects", body: processBody("sys_last_security_context", `{"at":1}`, "sys_calculated_field_errors", `[{"field":false}]`),
+			want: []string{"sys_last_security_context.at: must be a string", "sys_calculated_field_errors[0].field: must be a string"}},
 		{name: "custom field value members of every wrong type", merge: `{"custom_field_values":[{"custom_field_id":"a__c"},{
 				"custom_field_id": 7, "boolean_value": "yes", "file_url_value": 1, "list_value": {},
 				"numeric_value": "1", "string_value": false, "table_value": [1]}]}`,
 			want: []string{
-				"custom_field_values[1].boolean_value: must be a boolean",
 				"custom_field_values[1].custom_field_id: must be a string",
+				"custom_field_values[1].boolean_value: must be a boolean",
 				"custom_field_values[1].file_url_value: must be a string",
 				"custom_field_values[1].list_value: must be an array",
 				"custom_field_values[1].numeric_value: must be a number",
 				"custom_field_values[1].string_value: must be a string",
-				"custom_field_values[1].table_value: must be an array of objects",
+				"custom_field_values[1].table_value[0]: must be an object",
 			}},
 		{name: "table_value not an array", merge: `{"custom_field_values":[{"custom_field_id":"a__c","table_value":{}}]}`,
-			want: []string{"custom_field_values[0].table_value: must be an array of objects"}},
-		{name: "custom field value without custom_field_id", merge: `{"custom_field_values":[{"string_value":"x"}]}`,
-			want: []string{"custom_field_values[0].custom_field_id: is required"}},
+			want: []string{"custom_field_values[0].table_value: must be an array"}},
 		{name: "custom_field_id not matching its pattern", merge: `{"custom_field_values":[{"custom_field_id":"Colour__c"},{"custom_field_id":"colour"}]}`,
 			want: []string{`custom_field_values[0].custom_field_id: must match ^[a-z\d:_-]{1,300}__c$`,
 				`custom_field_values[1].custom_field_id: must match ^[a-z\d:_-]{1,300}__c$`}},
-		{name: "a null custom field value is an empty one", merge: `{"custom_field_values":[null]}`,
-			want: []string{"custom_field_values[0].custom_field_id: is required"}},
+		{name: "a null custom field value is not an object", merge: `{"custom_field_values":[null]}`,
+			want: []string{"custom_field_values[0]: must be an object"}},
+
+		{name: "sys_calculated_field_errors of the wrong type", merge: `{"sys_calculated_field_errors":[{"error":1}, 2]}`,
+			want: []string{"sys_calculated_field_errors[0].error: must be a string", "sys_calculated_field_errors[1]: must be an object"}},
 
 		// Required fields.
-		{name: "missing name", merge: `{"name":null}`, want: []string{"name: is required"}},
+		{name: "name missing", merge: `{"name":null}`, want: []string{"name: is required"}},
 		{name: "empty name", merge: `{"name":""}`, want: []string{"name: is required"}},
-		{name: "missing type", merge: `{"type":null}`, want: []string{"type: is required"}},
-		{name: "missing exam_ids", merge: `{"exam_ids":null}`, want: []string{"exam_ids: must contain at least one exam id"}},
-		{name: "missing contact_form_options", merge: `{"contact_form_options":null}`, want: []string{"contact_form_options: is required"}},
-		{name: "missing contact_form_id", merge: `{"contact_form_options":{"contact_form_id":null,"html":"<p>"}}`,
+		{name: "type missing", merge: `{"type":null}`, want: []string{"type: is required"}},
+		{name: "exam_ids missing", merge: `{"exam_ids":null}`, want: []string{"exam_ids: must contain at least one exam id"}},
+		{name: "contact_form_options missing", merge: `{"contact_form_options":null}`, want: []string{"contact_form_options: is required"}},
+		{name: "contact_form_id missing", merge: `{"contact_form_options":{"contact_form_id":null,"html":"x"}}`,
 			want: []string{"contact_form_options.contact_form_id: is required"}},
 		{name: "empty contact_form_id", merge: `{"contact_form_options":{"contact_form_id":""}}`,
 			want: []string{"contact_form_options.contact_form_id: is required"}},
-		{name: "missing checkout_settings", merge: `{"checkout_settings":null}`, want: []string{"checkout_settings: is required"}},
-		{name: "missing bank_account_id and business_unit_id", merge: `{"checkout_settings":{"bank_account_id":null,"business_unit_id":null,"other":1}}`,
+		{name: "checkout_settings missing", merge: `{"checkout_settings":null}`, want: []string{"checkout_settings: is required"}},
+		{name: "bank and business unit missing", merge: `{"checkout_settings":{"bank_account_id":null,"business_unit_id":null,"x":1}}`,
 			want: []string{"checkout_settings.bank_account_id: is required", "checkout_settings.business_unit_id: is required"}},
+		{name: "empty bank_account_id", merge: `{"checkout_settings":{"bank_account_id":""}}`,
+			want: []string{"checkout_settings.bank_account_id: is required"}},
+		{name: "bank_account_id of the wrong type", merge: `{"checkout_settings":{"bank_account_id":7,"business_unit_id":["x"]}}`,
+			want: []string{"checkout_settings.bank_account_id: must be a string", "checkout_settings.business_unit_id: must be a string"}},
 		{name: "empty and null bank_account_id/business_unit_id", body: `{"name":"n","type":"retest","exam_ids":["e"],
 				"contact_form_options":{"contact_form_id":"c"},"confirmation_email":{"subject":"s","body":"b"},
 				"checkout_settings":{"bank_account_id":"","business_unit_id":null}}`,
 			want: []string{"checkout_settings.bank_account_id: is required", "checkout_settings.business_unit_id: is required"}},
-		{name: "bank_account_id and business_unit_id of the wrong type", merge: `{"checkout_settings":{"bank_account_id":5,"business_unit_id":{"id":"bu"}}}`,
+		{name: "bank_account_id and business_unit_id of other types", merge: `{"checkout_settings":{"bank_account_id":5,"business_unit_id":{"id":"bu"}}}`,
 			want: []string{"checkout_settings.bank_account_id: must be a string", "checkout_settings.business_unit_id: must be a string"}},
-		{name: "missing confirmation_email", merge: `{"confirmation_email":null}`, want: []string{"confirmation_email: is required"}},
-		{name: "missing subject and body", merge: `{"confirmation_email":{"subject":null,"body":null,"from":"a@b.c"}}`,
+		{name: "a null bank_account_id is missing", body: strings.Replace(string(minimal), `"bank_account_id": "bank-1"`, `"bank_account_id": null`, 1),
+			want: []string{"checkout_settings.bank_account_id: is required"}},
+		{name: "confirmation_email missing", merge: `{"confirmation_email":null}`, want: []string{"confirmation_email: is required"}},
+		{name: "subject and body missing", merge: `{"confirmation_email":{"subject":null,"body":null,"from":"x"}}`,
 			want: []string{"confirmation_email.subject: is required", "confirmation_email.body: is required"}},
 		{name: "empty subject", merge: `{"confirmation_email":{"subject":""}}`, want: []string{"confirmation_email.subject: is required"}},
-		{name: "empty object", body: `{}`, want: []string{"name: is required", "type: is required",
-			"exam_ids: must contain at least one exam id", "contact_form_options: is required",
-			"checkout_settings: is required", "confirmation_email: is required"}},
+		{name: "empty object", body: `{}`, want: required},
 		{name: "empty nested objects", body: `{"name":"n","type":"register","exam_ids":["e"],"contact_form_options":{},"checkout_settings":{},"confirmation_email":{}}`,
 			want: []string{"contact_form_options.contact_form_id: is required",
 				"checkout_settings.bank_account_id: is required", "checkout_settings.business_unit_id: is required",
 				"confirmation_email.subject: is required", "confirmation_email.body: is required"}},
+		{name: "custom field value without an id", merge: `{"custom_field_values":[{"string_value":"x"},{"custom_field_id":""}]}`,
+			want: []string{"custom_field_values[0].custom_field_id: is required", "custom_field_values[1].custom_field_id: is required"}},
+		{name: "bad custom field ids", merge: `{"custom_field_values":[{"custom_field_id":"a"},{"custom_field_id":"A__c"},{"custom_field_id":"__c"},{"custom_field_id":"a b__c"}]}`,
+			want: []string{`custom_field_values[0].custom_field_id: must match ^[a-z\d:_-]{1,300}__c$`, `custom_field_values[1].custom_field_id: must match ^[a-z\d:_-]{1,300}__c$`,
+				`custom_field_values[2].custom_field_id: must match ^[a-z\d:_-]{1,300}__c$`, `custom_field_values[3].custom_field_id: must match ^[a-z\d:_-]{1,300}__c$`}},
+		{name: "custom field id of 301 characters", merge: `{"custom_field_values":[{"custom_field_id":"` + strings.Repeat("a", 300) + `__c"},{"custom_field_id":"` + strings.Repeat("a", 301) + `__c"}]}`,
+			want: []string{`custom_field_values[1].custom_field_id: must match ^[a-z\d:_-]{1,300}__c$`}},
 
 		// A field that fails to decode is not also missing or invalid.
 		{name: "wrong type is not also missing (type)", merge: `{"type":5}`, want: []string{"type: must be a string"}},
-		{name: "wrong type is not also missing (struct)", merge: `{"contact_form_options":"contact-form-1","confirmation_email":[]}`,
-			want: []string{"confirmation_email: must be an object", "contact_form_options: must be an object"}},
-		{name: "wrong type is not also missing (struct member)", merge: `{"confirmation_email":{"subject":5}}`,
+		{name: "wrong type is not also missing (object)", merge: `{"contact_form_options":"contact-form-1","confirmation_email":[]}`,
+			want: []string{"contact_form_options: must be an object", "confirmation_email: must be an object"}},
+		{name: "wrong type is not also missing (object member)", merge: `{"confirmation_email":{"subject":5}}`,
 			want: []string{"confirmation_email.subject: must be a string"}},
 		{name: "wrong type is not also missing (array)", merge: `{"exam_ids":[1,1]}`,
-			want: []string{"exam_ids: must be an array of strings"}},
+			want: []string{"exam_ids[0]: must be a string", "exam_ids[1]: must be a string"}},
+		{name: "wrong type is not also missing (array of the wrong type)", merge: `{"exam_ids":"a"}`,
+			want: []string{"exam_ids: must be an array"}},
 		{name: "wrong type is not also missing (free-form)", merge: `{"checkout_settings":[]}`,
 			want: []string{"checkout_settings: must be an object"}},
 		{name: "wrong type is not also missing (array element)", merge: `{"custom_field_values":[[]]}`,
 			want: []string{"custom_field_values[0]: must be an object"}},
-		{name: "errors at every level at once", merge: `{"name":false,"colour":1,"type":"exam","exam_ids":[],
+		{name: "wrong type is not also missing (custom_field_id)", merge: `{"custom_field_values":[{"custom_field_id":7}]}`,
+			want: []string{"custom_field_values[0].custom_field_id: must be a string"}},
+		{name: "errors at every level at once", body: `{"colour":1,"name":false,"type":"exam","exam_ids":[],
 				"contact_form_options":{"contact_form_id":1,"x":1},"checkout_settings":{"business_unit_id":2},
 				"confirmation_email":{"subject":""},"form_id":"f","custom_field_values":[{"boolean_value":"y"}]}`,
 			want: []string{
 				"colour: unknown field",
+				"name: must be a string",
 				"contact_form_options.contact_form_id: must be a string",
 				"contact_form_options.x: unknown field",
 				"custom_field_values[0].boolean_value: must be a boolean",
-				"name: must be a string",
 				`type: must be "register" or "retest"`,
 				"exam_ids: must contain at least one exam id",
+				"checkout_settings.bank_account_id: is required",
 				"checkout_settings.business_unit_id: must be a string",
 				"confirmation_email.subject: is required",
+				"confirmation_email.body: is required",
 				"form_id: must match ^certifications-exam-registrations__.*",
 				"custom_field_values[0].custom_field_id: is required",
 			}},
@@ -363,7 +507,7 @@ func TestDecodeProcessInvalid(t *testing.T) {
 			want: []string{`exam_ids[1]: must be an id matching ^[\w|-]+$`, `exam_ids[2]: must be an id matching ^[\w|-]+$`,
 				`exam_ids[3]: must be an id matching ^[\w|-]+$`, `exam_ids[4]: must be an id matching ^[\w|-]+$`,
 				`exam_ids[5]: must be an id matching ^[\w|-]+$`}},
-		{name: "a null exam id", merge: `{"exam_ids":["a",null]}`, want: []string{`exam_ids[1]: must be an id matching ^[\w|-]+$`}},
+		{name: "a null exam id", merge: `{"exam_ids":["a",null]}`, want: []string{`exam_ids[1]: must be a string`}},
 		{name: "too many exam ids", merge: `{"exam_ids":` + examIDs(MaxExamIDs+1) + `}`,
 			want: []string{"exam_ids: must contain at most " + strconv.Itoa(MaxExamIDs) + " exam ids"}},
 
@@ -371,6 +515,8 @@ func TestDecodeProcessInvalid(t *testing.T) {
 		{name: "id on create", merge: `{"id":"rec-1"}`, want: []string{"id: must not be sent on create: the server assigns ids"}},
 		{name: "PUT id differing from the path", merge: `{"id":"rec-2"}`, id: "rec-1", want: []string{"id: must equal the id in the path"}},
 		{name: "id of the wrong type", merge: `{"id":1}`, want: []string{"id: must be a string"}},
+		{name: "an empty id on create", merge: `{"id":""}`, want: []string{"id: must not be sent on create: the server assigns ids"}},
+		{name: "an empty id in a PUT", merge: `{"id":""}`, id: "rec-1", want: []string{"id: must equal the id in the path"}},
 
 		// Nesting.
 		{name: "checkout_settings nested too deep", merge: `{"checkout_settings":{"x":` + nested(MaxNesting) + `}}`,
@@ -388,20 +534,27 @@ func TestDecodeProcessInvalid(t *testing.T) {
 			}
 			p, err := DecodeProcess(body, tt.id)
 			if err == nil {
-				t.Fatalf("DecodeProcess(%s) = %+v, want an error", body, p)
+				t.Fatalf("DecodeProcess(%s) = %s, want an error", body, p.AppendJSON(nil))
 			}
 			if p != nil {
 				t.Errorf("DecodeProcess returned a process with its error")
 			}
 			if got := invalid(t, err); !equalStrings(got, tt.want) {
-				t.Errorf("DecodeProcess(%s) fields:\n got %q\nwant %q", body, got, tt.want)
+				t.Errorf("DecodeProcess(%.300s) fields:\n got %q\nwant %q", body, got, tt.want)
+			}
+			checkClean(t, err)
+			// The summary names every problem.
+			for _, f := range err.(*Error).Fields {
+				if !strings.Contains(err.Error(), f.Message) {
+					t.Errorf("message %q does not hold %q", err, f.Message)
+				}
 			}
 		})
 	}
 }
 
 // TestDecodeProcessSize checks MaxRecordBytes at its boundary: the record,
-// as marshalled, may be exactly MaxRecordBytes long.
+// as written, may be exactly MaxRecordBytes long.
 func TestDecodeProcessSize(t *testing.T) {
 	minimal := readFixture(t, "process_minimal.json")
 	p, err := DecodeProcess(merge(t, minimal, `{"description":""}`), "")
@@ -444,6 +597,40 @@ func TestDecodeProcessSize(t *testing.T) {
 	}
 }
 
+// TestSizeLimitAcrossWrites: a record the service accepted at the size
+// limit stays writable. A client that reads it back and PUTs what it read,
+// or patches a member to the value it already has, writes a record of the
+// same size, so neither may be refused as too large.
+func TestSizeLimitAcrossWrites(t *testing.T) {
+	minimal := readFixture(t, "process_minimal.json")
+	p, err := DecodeProcess(merge(t, minimal, `{"description":""}`), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill := MaxRecordBytes - len(p.AppendJSON(nil))
+	p, err = DecodeProcess(merge(t, minimal, `{"description":"`+strings.Repeat("a", fill)+`"}`), "")
+	if err != nil {
+		t.Fatalf("a create body of exactly MaxRecordBytes: %v", err)
+	}
+	created := NewProcess(p, fixtureID, testActor)
+	t.Run("a patch that changes nothing", func(t *testing.T) {
+		_, err := ApplyPatch(created, mustParsePatch(t, `[{"op":"replace","path":"/name","value":"Retake"}]`), testActor)
+		if err != nil {
+			t.Errorf("ApplyPatch: %v (the stored record is %d bytes)", err, len(created.AppendJSON(nil)))
+		}
+	})
+	t.Run("a PUT of the record as read", func(t *testing.T) {
+		body := created.AppendJSON(nil)
+		put, err := DecodeProcess(body, created.ID())
+		if err != nil {
+			t.Fatalf("DecodeProcess(the record as a GET returns it): %v (%d bytes)", err, len(body))
+		}
+		if _, err := Replace(created, put, testActor); err != nil {
+			t.Errorf("Replace: %v", err)
+		}
+	})
+}
+
 // TestDecodeBodyErrors covers bodies that are not one JSON object; they
 // are refused as a whole, before any field is looked at.
 func TestDecodeBodyErrors(t *testing.T) {
@@ -456,12 +643,21 @@ func TestDecodeBodyErrors(t *testing.T) {
 		{"empty body", "", "empty", nil},
 		{"only whitespace", " \r\n\t", "empty", nil},
 		{"invalid UTF-8", "{\"name\":\"\xff\xfe\"}", "UTF-8", nil},
-		{"invalid UTF-8 outside strings", "{}\xc0", "UTF-8", nil},
+		{"invalid UTF-8 in a member name", "{\"n\xc3\":1}", "UTF-8", nil},
+		{"invalid UTF-8 outside strings", "{}\xc0", "after the JSON value", nil},
+		{"a lone surrogate escape", `{"name":"\udc00"}`, "surrogate", nil},
 		{"not JSON", "name=x", "JSON", nil},
 		{"truncated JSON", `{"name":`, "JSON", nil},
+		{"truncated string", `{"name":"x`, "JSON", nil},
+		{"single quotes", `{'name':'x'}`, "JSON", nil},
+		{"trailing comma", `{"name":"x",}`, "JSON", nil},
+		{"NaN", `{"display_order":NaN}`, "JSON", nil},
+		{"leading zero", `{"display_order":01}`, "JSON", nil},
+		{"comment", `{"name":"x"/* */}`, "JSON", nil},
 		{"trailing value", `{} {}`, "after the JSON value", nil},
 		{"trailing garbage", `{"name":"x"}x`, "after the JSON value", nil},
 		{"trailing bracket", `{}]`, "after the JSON value", nil},
+		{"duplicate member", `{"name":"a","name":"b"}`, "repeated", []string{"name: is given more than once"}},
 		{"array body", `[]`, "JSON object", []string{": must be an object"}},
 		{"string body", `"x"`, "JSON object", []string{": must be an object"}},
 		{"number body", `1`, "JSON object", []string{": must be an object"}},
@@ -482,6 +678,7 @@ func TestDecodeBodyErrors(t *testing.T) {
 				if msg := err.Error(); !strings.Contains(msg, tt.keyword) {
 					t.Errorf("DecodeProcess(%q) = %q, want it to mention %q", tt.body, msg, tt.keyword)
 				}
+				checkClean(t, err)
 			}
 		})
 	}
@@ -491,59 +688,102 @@ func TestDecodeBodyErrors(t *testing.T) {
 	}
 }
 
-// TestDecodeJSON covers the generic decoder on the other types it serves
-// (batch bodies, bulk-load lines): a slice of structs, a null top level,
-// and every problem reported at once.
-func TestDecodeJSON(t *testing.T) {
-	t.Run("struct", func(t *testing.T) {
-		var e Exam
-		err := DecodeJSON([]byte(`{"id":"e1","name":"Exam","is_active":true}`), &e)
-		if err != nil || e.ID != "e1" || e.Name != "Exam" || e.IsActive == nil || !*e.IsActive {
-			t.Errorf("DecodeJSON = %+v, %v", e, err)
+// TestDecodeDocuments covers the strict decoders of the documents this
+// resource reads from other services: exams and registrations.
+func TestDecodeDocuments(t *testing.T) {
+	t.Run("exam", func(t *testing.T) {
+		e, err := DecodeExam([]byte(`{"id":"e1","name":"Exam","is_active":true}`))
+		if err != nil || e.Text("id") != "e1" || e.Text("name") != "Exam" || e.Text("nope") != "" {
+			t.Fatalf("DecodeExam = %v, %v", e, err)
+		}
+		if active, ok := e.Document().Member("is_active"); !ok || !active.Bool() {
+			t.Errorf("is_active = %s", text(active))
+		}
+	})
+	t.Run("exam members are sorted", func(t *testing.T) {
+		e, err := DecodeExam([]byte(`{"name":"Exam","is_active":false,"id":"e1"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := text(e.Document()), `{"id":"e1","is_active":false,"name":"Exam"}`; got != want {
+			t.Errorf("got %s, want %s", got, want)
 		}
 	})
 	t.Run("every problem", func(t *testing.T) {
-		var r Registration
-		err := DecodeJSON([]byte(`{"id":1,"score":"high","status":"passed","extra":true,"number":null}`), &r)
-		want := []string{"extra: unknown field", "id: must be a string", "score: must be a number"}
+		_, err := DecodeRegistration([]byte(`{"id":1,"score":"high","status":"passed","extra":true,"number":null}`))
+		want := []string{"id: must be a string", "score: must be a number", "extra: unknown field"}
+		if got := invalid(t, err); !equalStrings(got, want) {
+			t.Errorf("fields %q, want %q", got, want)
+		}
+		if !strings.Contains(err.Error(), "exam registration") {
+			t.Errorf("message %q", err)
+		}
+	})
+	t.Run("exam problems", func(t *testing.T) {
+		_, err := DecodeExam([]byte(`{"id":"e","is_active":"yes","x":1}`))
+		want := []string{"is_active: must be a boolean", "x: unknown field"}
 		if got := invalid(t, err); !equalStrings(got, want) {
 			t.Errorf("fields %q, want %q", got, want)
 		}
 	})
-	t.Run("slice of structs", func(t *testing.T) {
-		var exams []Exam
-		if err := DecodeJSON([]byte(`[{"id":"a","name":"A"},{"id":"b","name":"B"}]`), &exams); err != nil {
+	t.Run("not an object", func(t *testing.T) {
+		for _, body := range []string{`null`, `[]`, `"x"`, `1`} {
+			_, err := DecodeExam([]byte(body))
+			if got, want := invalid(t, err), []string{": must be an object"}; !equalStrings(got, want) {
+				t.Errorf("DecodeExam(%s) fields %q, want %q", body, got, want)
+			}
+			_, err = DecodeRegistration([]byte(body))
+			if got, want := invalid(t, err), []string{": must be an object"}; !equalStrings(got, want) {
+				t.Errorf("DecodeRegistration(%s) fields %q, want %q", body, got, want)
+			}
+		}
+	})
+	t.Run("not JSON", func(t *testing.T) {
+		for _, body := range []string{``, `{`, `{"id":"a","id":"b"}`, "{\"id\":\"\xff\"}"} {
+			if _, err := DecodeExam([]byte(body)); err == nil || ErrorCode(err) != EINVALID {
+				t.Errorf("DecodeExam(%q) = %v", body, err)
+			}
+		}
+	})
+	t.Run("a null member is absent", func(t *testing.T) {
+		r, err := DecodeRegistration([]byte(`{"id":null,"notes":null,"status":"failed"}`))
+		if err != nil {
 			t.Fatal(err)
 		}
-		if len(exams) != 2 || exams[1].ID != "b" {
-			t.Errorf("DecodeJSON = %+v", exams)
-		}
-		err := DecodeJSON([]byte(`[{"id":"a"},{"id":2,"x":1},3]`), &exams)
-		want := []string{"[1].id: must be a string", "[1].x: unknown field", "[2]: must be an object"}
-		if got := invalid(t, err); !equalStrings(got, want) {
-			t.Errorf("fields %q, want %q", got, want)
+		if got := text(r.Document()); got != `{"status":"failed"}` || r.Text("id") != "" || r.Status() != StatusFailed {
+			t.Errorf("DecodeRegistration kept %s", got)
 		}
 	})
-	t.Run("null top level", func(t *testing.T) {
-		var e Exam
-		if got, want := invalid(t, DecodeJSON([]byte(`null`), &e)), []string{": must be an object"}; !equalStrings(got, want) {
-			t.Errorf("fields %q, want %q", got, want)
-		}
-		var exams []Exam
-		if got, want := invalid(t, DecodeJSON([]byte(`null`), &exams)), []string{": must be an array"}; !equalStrings(got, want) {
-			t.Errorf("fields %q, want %q", got, want)
-		}
-	})
-	t.Run("a null member resets the destination", func(t *testing.T) {
-		name := "set"
-		r := Registration{ID: "old", Notes: &name}
-		if err := DecodeJSON([]byte(`{"id":null,"notes":null}`), &r); err != nil {
+	t.Run("registration numbers keep their literal", func(t *testing.T) {
+		r, err := DecodeRegistration([]byte(`{"number":12345678901234567890123,"score":87.50}`))
+		if err != nil {
 			t.Fatal(err)
 		}
-		if r.ID != "" || r.Notes != nil {
-			t.Errorf("DecodeJSON kept %+v", r)
+		if r.Text("number") != "12345678901234567890123" || r.Text("score") != "87.50" {
+			t.Errorf("number %s, score %s", r.Text("number"), r.Text("score"))
 		}
 	})
+}
+
+// TestRegistration covers a registration read from storage and its copies.
+func TestRegistration(t *testing.T) {
+	members := []Member{
+		{"status", StringValue(StatusFailed)},
+		{"pk", StringValue("TENANT#t")}, // a storage key: not part of it
+		{"exam_id", StringValue("exam-1")},
+		{"id", StringValue("r1")},
+	}
+	r := NewRegistration(members)
+	if got, want := text(r.Document()), `{"exam_id":"exam-1","id":"r1","status":"failed"}`; got != want {
+		t.Errorf("NewRegistration = %s, want %s", got, want)
+	}
+	w := r.With("status", StatusPassed).With("notes", "n")
+	if got, want := text(w.Document()), `{"exam_id":"exam-1","id":"r1","notes":"n","status":"passed"}`; got != want {
+		t.Errorf("With = %s, want %s", got, want)
+	}
+	if r.Status() != StatusFailed {
+		t.Errorf("With changed the original: %s", text(r.Document()))
+	}
 }
 
 func TestValidID(t *testing.T) {
@@ -572,62 +812,70 @@ func TestValidID(t *testing.T) {
 	}
 }
 
-// TestValidate covers Validate on a Process built in Go (the path the bulk
-// loader and the store take), including the free-form checks.
+// TestValidate covers validate on a process built in Go (the path the store
+// takes), including the free-form checks.
 func TestValidate(t *testing.T) {
-	valid := func() *Process {
-		return &Process{
-			Name: "n", Type: TypeRetest, ExamIDs: []string{"e"},
-			ContactFormOptions: &ContactFormOptions{ContactFormID: "c"},
-			CheckoutSettings:   map[string]any{"bank_account_id": "b", "business_unit_id": "u"},
-			ConfirmationEmail:  &Email{Subject: "s", Body: "b"},
-		}
+	valid := func(extra ...Member) *Process {
+		return NewStoredProcess(append([]Member{
+			{"name", StringValue("n")},
+			{"type", StringValue(TypeRetest)},
+			{"exam_ids", ArrayValue([]Value{StringValue("e")})},
+			{"contact_form_options", ObjectValue([]Member{{"contact_form_id", StringValue("c")}})},
+			{"checkout_settings", ObjectValue([]Member{{"bank_account_id", StringValue("b")}, {"business_unit_id", StringValue("u")}})},
+			{"confirmation_email", ObjectValue([]Member{{"body", StringValue("b")}, {"subject", StringValue("s")}})},
+		}, extra...))
 	}
-	if err := valid().Validate(); err != nil {
-		t.Fatalf("Validate(valid) = %v", err)
+	if err := valid().validate().err(); err != nil {
+		t.Fatalf("validate(valid) = %v", err)
 	}
-	// Validate ignores the server-managed fields.
-	p := valid()
-	p.ID, p.SysVersion, p.SysCreatedByID = "not an id!", -1, ""
-	if err := p.Validate(); err != nil {
-		t.Errorf("Validate looked at server-managed fields: %v", err)
+	// validate ignores the server-managed fields.
+	p := valid(Member{"id", StringValue("not an id!")}, Member{"sys_version", IntValue(-1)}, Member{"sys_created_by_id", StringValue("")})
+	if err := p.validate().err(); err != nil {
+		t.Errorf("validate looked at server-managed fields: %v", err)
 	}
-	deep := any(1.0)
+	deep := IntValue(1)
 	for range MaxNesting {
-		deep = []any{deep}
+		deep = ArrayValue([]Value{deep})
 	}
-	p = valid()
-	p.CheckoutSettings["x"] = deep // 1 + MaxNesting levels
-	p.CustomFieldValues = []CustomFieldValue{{CustomFieldID: "a__c", ListValue: []any{deep}}, {CustomFieldID: "b__c", TableValue: []map[string]any{{"x": deep}}}}
+	p = NewStoredProcess(append(valid().Members()[:4:4],
+		Member{"checkout_settings", ObjectValue([]Member{{"bank_account_id", StringValue("b")}, {"business_unit_id", StringValue("u")}, {"x", deep}})},
+		Member{"confirmation_email", ObjectValue([]Member{{"body", StringValue("b")}, {"subject", StringValue("s")}})},
+		Member{"custom_field_values", ArrayValue([]Value{
+			ObjectValue([]Member{{"custom_field_id", StringValue("a__c")}, {"list_value", ArrayValue([]Value{deep})}}),
+			ObjectValue([]Member{{"custom_field_id", StringValue("b__c")}, {"table_value", ArrayValue([]Value{ObjectValue([]Member{{"x", deep}})})}}),
+		})}))
 	want := []string{
 		"checkout_settings: is nested more than 16 levels deep",
 		"custom_field_values[0].list_value: is nested more than 16 levels deep",
 		"custom_field_values[1].table_value: is nested more than 16 levels deep",
 	}
-	if got := invalid(t, p.Validate()); !equalStrings(got, want) {
-		t.Errorf("Validate fields %q, want %q", got, want)
+	err := p.validate().err()
+	if got := invalid(t, err); !equalStrings(got, want) {
+		t.Errorf("validate fields %q, want %q", got, want)
 	}
-	if msg := p.Validate().Error(); !strings.Contains(msg, "checkout_settings is nested more than 16 levels deep") {
-		t.Errorf("Validate message %q does not name the field", msg)
+	if msg := err.Error(); !strings.Contains(msg, "checkout_settings is nested more than 16 levels deep") {
+		t.Errorf("validate message %q does not name the field", msg)
 	}
 }
 
 func TestDepth(t *testing.T) {
 	tests := []struct {
-		value any
+		value string
 		want  int
 	}{
-		{nil, 0},
-		{"s", 0},
-		{map[string]any{}, 1},
-		{[]any{}, 1},
-		{[]map[string]any{}, 1},
-		{map[string]any{"a": []any{1.0, map[string]any{"b": 2.0}}, "c": 1.0}, 3},
-		{[]map[string]any{{"a": []any{}}}, 3},
+		{`null`, 0},
+		{`"s"`, 0},
+		{`1`, 0},
+		{`{}`, 1},
+		{`[]`, 1},
+		{`[{}]`, 2},
+		{`{"a":[1,{"b":2}],"c":1}`, 3},
+		{`[{"a":[]}]`, 3},
+		{nested(MaxNesting), MaxNesting},
 	}
 	for _, tt := range tests {
-		if got := depth(tt.value); got != tt.want {
-			t.Errorf("depth(%v) = %d, want %d", tt.value, got, tt.want)
+		if got := depth(mustParse(t, tt.value)); got != tt.want {
+			t.Errorf("depth(%s) = %d, want %d", tt.value, got, tt.want)
 		}
 	}
 }
@@ -641,12 +889,21 @@ func TestLoneSurrogatesAreRefused(t *testing.T) {
 		`"\udc00"`:               true,
 		`"\ud800\u0041"`:         true,
 		`"\ud800x"`:              true,
+		`"\udc00\ud800"`:         true, // a pair in the wrong order
 		`{"k\ud800":1}`:          true,
 		`["\\", "\ud800\udc00"]`: false,
 	} {
-		_, err := singleValue([]byte(body))
+		v, err := ParseJSON([]byte(body))
 		if (err != nil) != refused {
 			t.Errorf("%s: error %v, want refused %v", body, err, refused)
+		}
+		if err != nil {
+			checkClean(t, err)
+			if ErrorCode(err) != EINVALID {
+				t.Errorf("%s: code %s", body, ErrorCode(err))
+			}
+		} else if body == `"\ud83d\ude00"` && v.Text() != "😀" {
+			t.Errorf("%s = %q", body, v.Text())
 		}
 	}
 }

@@ -55,7 +55,10 @@ func NewRegistration(members []Member) *Registration {
 // wrong types are errors).
 func DecodeRegistration(body []byte) (*Registration, error) {
 	doc, err := decodeDocument(body, registrationShape, "an exam registration")
-	return &Registration{doc: doc}, err
+	if err != nil {
+		return nil, err
+	}
+	return &Registration{doc: doc}, nil
 }
 
 // Text returns a member's string (or number literal), "" when absent.
@@ -81,7 +84,10 @@ var examShape = objectOf(field{"id", aString}, field{"name", aString}, field{"is
 // DecodeExam decodes an exam strictly.
 func DecodeExam(body []byte) (*Exam, error) {
 	doc, err := decodeDocument(body, examShape, "an exam")
-	return &Exam{doc: doc}, err
+	if err != nil {
+		return nil, err
+	}
+	return &Exam{doc: doc}, nil
 }
 
 // Text returns a member's string, "" when absent.

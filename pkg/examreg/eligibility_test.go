@@ -7,25 +7,31 @@ import (
 	"testing"
 )
 
+// registration is a stored registration with the given status.
+func registration(status string, more ...Member) *Registration {
+	return NewRegistration(append([]Member{{"status", StringValue(status)}}, more...))
+}
+
 func TestEligibleType(t *testing.T) {
 	tests := []struct {
 		last *Registration
 		want string
 	}{
 		{nil, TypeRegister},
-		{&Registration{Status: StatusCancelled}, TypeRegister},
-		{&Registration{Status: StatusDraft}, TypeRegister},
-		{&Registration{Status: StatusFailed}, TypeRetest},
-		{&Registration{Status: StatusNoShow}, TypeRetest},
-		{&Registration{Status: StatusPassed}, ""},
-		{&Registration{Status: StatusRegistered}, ""},
-		{&Registration{Status: ""}, ""},
-		{&Registration{Status: "Failed"}, ""},
-		{&Registration{Status: "no_show"}, ""},
+		{registration(StatusCancelled), TypeRegister},
+		{registration(StatusDraft), TypeRegister},
+		{registration(StatusFailed), TypeRetest},
+		{registration(StatusNoShow), TypeRetest},
+		{registration(StatusPassed), ""},
+		{registration(StatusRegistered), ""},
+		{registration(""), ""},
+		{registration("Failed"), ""},
+		{registration("no_show"), ""},
+		{NewRegistration(nil), ""},
 	}
 	for _, tt := range tests {
 		if got := EligibleType(tt.last); got != tt.want {
-			t.Errorf("EligibleType(%+v) = %q, want %q", tt.last, got, tt.want)
+			t.Errorf("EligibleType(%v) = %q, want %q", tt.last, got, tt.want)
 		}
 	}
 	// The constants are the wire values of the registrations service.
@@ -36,34 +42,44 @@ func TestEligibleType(t *testing.T) {
 	}
 }
 
+// candidateOf is the candidate of a stored process made of members.
+func candidateOf(members ...Member) Candidate { return NewCandidate(NewStoredProcess(members)) }
+
 // catalogue returns one process for every combination of the filters:
 // type x is_active (true, false, absent) x restrict_exams (true, false,
 // absent) x whether exam-1 is in exam_ids. Each one's id and name spell out
 // its combination, e.g. "register/active:true/restrict:absent/in".
-func catalogue() []*Process {
+func catalogue() []Candidate {
 	tristate := []struct {
 		name  string
 		value *bool
 	}{{"true", ptr(true)}, {"false", ptr(false)}, {"absent", nil}}
-	var ps []*Process
+	var cs []Candidate
 	for _, typ := range []string{TypeRegister, TypeRetest} {
 		for _, active := range tristate {
 			for _, restrict := range tristate {
 				for _, in := range []bool{true, false} {
 					id := typ + "/active:" + active.name + "/restrict:" + restrict.name + "/"
-					exams := []string{"exam-2"}
+					exams := []Value{StringValue("exam-2")}
 					if in {
 						id += "in"
-						exams = []string{"exam-2", "exam-1"}
+						exams = append(exams, StringValue("exam-1"))
 					} else {
 						id += "out"
 					}
-					ps = append(ps, &Process{ID: id, Name: id, Type: typ, IsActive: active.value, RestrictExams: restrict.value, ExamIDs: exams})
+					members := []Member{{"id", StringValue(id)}, {"name", StringValue(id)}, {"type", StringValue(typ)}, {"exam_ids", ArrayValue(exams)}}
+					if active.value != nil {
+						members = append(members, Member{"is_active", BoolValue(*active.value)})
+					}
+					if restrict.value != nil {
+						members = append(members, Member{"restrict_exams", BoolValue(*restrict.value)})
+					}
+					cs = append(cs, candidateOf(members...))
 				}
 			}
 		}
 	}
-	return ps
+	return cs
 }
 
 func TestEligibleProcessesFilters(t *testing.T) {
@@ -88,13 +104,13 @@ func TestEligibleProcessesFilters(t *testing.T) {
 		want []string
 	}{
 		{"no registration", nil, registers},
-		{"cancelled", &Registration{Status: StatusCancelled}, registers},
-		{"draft", &Registration{Status: StatusDraft}, registers},
-		{"failed", &Registration{Status: StatusFailed}, retests},
-		{"no show", &Registration{Status: StatusNoShow}, retests},
-		{"passed", &Registration{Status: StatusPassed}, []string{}},
-		{"registered", &Registration{Status: StatusRegistered}, []string{}},
-		{"unknown status", &Registration{Status: "expired"}, []string{}},
+		{"cancelled", registration(StatusCancelled), registers},
+		{"draft", registration(StatusDraft), registers},
+		{"failed", registration(StatusFailed), retests},
+		{"no show", registration(StatusNoShow), retests},
+		{"passed", registration(StatusPassed), []string{}},
+		{"registered", registration(StatusRegistered), []string{}},
+		{"unknown status", registration("expired"), []string{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -118,62 +134,100 @@ func TestEligibleProcessesFilters(t *testing.T) {
 }
 
 func TestEligibleProcessesEdges(t *testing.T) {
-	active := ptr(true)
+	active := Member{"is_active", BoolValue(true)}
+	restricted := Member{"restrict_exams", BoolValue(true)}
+	register := Member{"type", StringValue(TypeRegister)}
 	t.Run("no processes", func(t *testing.T) {
 		if got := EligibleProcesses(nil, "exam-1", nil); got == nil || len(got) != 0 {
 			t.Errorf("EligibleProcesses(nil) = %#v", got)
 		}
 	})
 	t.Run("restricted with no exam ids", func(t *testing.T) {
-		ps := []*Process{{ID: "p", Type: TypeRegister, IsActive: active, RestrictExams: ptr(true)}}
-		if got := EligibleProcesses(ps, "exam-1", nil); len(got) != 0 {
+		cs := []Candidate{candidateOf(Member{"id", StringValue("p")}, register, active, restricted)}
+		if got := EligibleProcesses(cs, "exam-1", nil); len(got) != 0 {
 			t.Errorf("got %q", ids(got))
 		}
 	})
 	t.Run("exam ids match exactly", func(t *testing.T) {
-		ps := []*Process{{ID: "p", Type: TypeRegister, IsActive: active, RestrictExams: ptr(true), ExamIDs: []string{"EXAM-1", "exam-10", "exam"}}}
-		if got := EligibleProcesses(ps, "exam-1", nil); len(got) != 0 {
+		cs := []Candidate{candidateOf(Member{"id", StringValue("p")}, register, active, restricted,
+			Member{"exam_ids", ArrayValue([]Value{StringValue("EXAM-1"), StringValue("exam-10"), StringValue("exam")})})}
+		if got := EligibleProcesses(cs, "exam-1", nil); len(got) != 0 {
 			t.Errorf("got %q", ids(got))
 		}
 	})
 	t.Run("type must match exactly", func(t *testing.T) {
-		ps := []*Process{{ID: "p", Type: "Register", IsActive: active}, {ID: "q", Type: "", IsActive: active}}
-		if got := EligibleProcesses(ps, "exam-1", nil); len(got) != 0 {
+		cs := []Candidate{
+			candidateOf(Member{"id", StringValue("p")}, Member{"type", StringValue("Register")}, active),
+			candidateOf(Member{"id", StringValue("q")}, Member{"type", StringValue("")}, active),
+			candidateOf(Member{"id", StringValue("r")}, active),
+		}
+		if got := EligibleProcesses(cs, "exam-1", nil); len(got) != 0 {
 			t.Errorf("got %q", ids(got))
 		}
 	})
 	t.Run("the last registration's exam is not looked at", func(t *testing.T) {
-		ps := []*Process{{ID: "p", Type: TypeRetest, IsActive: active}}
-		last := &Registration{Status: StatusFailed, ExamID: "exam-9"}
-		if got := EligibleProcesses(ps, "exam-1", last); !slices.Equal(ids(got), []string{"p"}) {
+		cs := []Candidate{candidateOf(Member{"id", StringValue("p")}, Member{"type", StringValue(TypeRetest)}, active)}
+		last := registration(StatusFailed, Member{"exam_id", StringValue("exam-9")})
+		if got := EligibleProcesses(cs, "exam-1", last); !slices.Equal(ids(got), []string{"p"}) {
 			t.Errorf("got %q", ids(got))
 		}
 	})
 }
 
+// TestNewCandidate: a candidate carries what the rule reads and the
+// process's JSON, exactly as the process writes it.
+func TestNewCandidate(t *testing.T) {
+	p := fullProcess(t)
+	c := NewCandidate(p)
+	if c.ID != fixtureID || c.Name != "Initial registration" || c.Type != TypeRegister || !c.IsActive || !c.RestrictExams ||
+		!slices.Equal(c.ExamIDs, []string{"exam-a1", "exam_b2", "EXAM|c3"}) || c.DisplayOrder != "2.5" {
+		t.Errorf("NewCandidate = %+v", c)
+	}
+	if string(c.JSON) != snapshot(t, p) {
+		t.Errorf("JSON = %s\nwant %s", c.JSON, snapshot(t, p))
+	}
+	empty := NewCandidate(NewStoredProcess(nil))
+	if empty.ID != "" || empty.IsActive || empty.RestrictExams || len(empty.ExamIDs) != 0 || empty.DisplayOrder != "" || string(empty.JSON) != "{}" {
+		t.Errorf("NewCandidate(empty) = %+v", empty)
+	}
+}
+
 // TestEligibleProcessesOrder: display_order ascending with the unset ones
-// last, then name, then id.
+// last, then name, then id. Orders compare exactly, by value: however they
+// are written, and beyond float64 precision.
 func TestEligibleProcessesOrder(t *testing.T) {
-	active := ptr(true)
-	p := func(id, name string, order *float64) *Process {
-		return &Process{ID: id, Name: name, Type: TypeRegister, IsActive: active, DisplayOrder: order}
+	c := func(id, name, order string) Candidate {
+		members := []Member{{"id", StringValue(id)}, {"name", StringValue(name)}, {"type", StringValue(TypeRegister)}, {"is_active", BoolValue(true)}}
+		if order != "" {
+			members = append(members, Member{"display_order", NumberValue(order)})
+		}
+		return candidateOf(members...)
 	}
-	processes := []*Process{
-		p("p1", "Zeta", nil),
-		p("p2", "Alpha", ptr(2.0)),
-		p("p3", "Beta", ptr(1.0)),
-		p("p4", "Alpha", ptr(1.0)),
-		p("p5", "Alpha", nil),
-		p("p6", "Omega", ptr(-1.0)),
-		p("p7", "Alpha", ptr(1.5)),
-		p("p9", "Alpha", ptr(1.0)),
-		p("p8", "Alpha", ptr(1.0)),
-		p("pA", "alpha", ptr(1.0)), // names compare byte-wise: "Alpha" < "Beta" < "alpha"
-		p("pB", "Zeta", nil),
-		p("pC", "", ptr(0.0)),
-		p("pD", "Alpha", nil),
+	processes := []Candidate{
+		c("p1", "Zeta", ""),
+		c("p2", "Alpha", "2"),
+		c("p3", "Beta", "1"),
+		c("p4", "Alpha", "1"),
+		c("p5", "Alpha", ""),
+		c("p6", "Omega", "-1"),
+		c("p7", "Alpha", "1.5"),
+		c("p9", "Alpha", "1.0"),
+		c("p8", "Alpha", "10e-1"),
+		c("pA", "alpha", "1"), // names compare byte-wise: "Alpha" < "Beta" < "alpha"
+		c("pB", "Zeta", ""),
+		c("pC", "", "0"),
+		c("pD", "Alpha", ""),
+		c("pE", "Alpha", "-0.0"), // equal to 0: then by name
+		c("pF", "Big", "12345678901234567890123456789012345678"),
+		c("pG", "Big", "12345678901234567890123456789012345677"), // one less: float64 cannot tell them apart
+		c("pH", "Tiny", "1E-130"),
+		c("pI", "Tiny", "-1E-130"),
+		c("pJ", "Huge", "9.9999999999999999999999999999999999999E+125"),
+		c("pK", "Huge", "-9.9999999999999999999999999999999999999E+125"),
+		c("pL", "Mid", "1.49999999999999999999999999999999999"),
 	}
-	want := []string{"p6", "pC", "p4", "p8", "p9", "p3", "pA", "p7", "p2", "p5", "pD", "p1", "pB"}
+	want := []string{"pK", "p6", "pI", "pC", "pE", "pH", "p4", "p8", "p9", "p3", "pA", "pL", "p7", "p2",
+		"pG", "pF", "pJ", "p5", "pD", "p1", "pB"}
 	for _, reversed := range []bool{false, true} {
 		in := slices.Clone(processes)
 		if reversed {
@@ -185,10 +239,10 @@ func TestEligibleProcessesOrder(t *testing.T) {
 	}
 }
 
-func ids(ps []*Process) []string {
-	out := make([]string, len(ps))
-	for i, p := range ps {
-		out[i] = p.ID
+func ids(cs []Candidate) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.ID
 	}
 	return out
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,7 +33,7 @@ var testActor = Actor{
 // testActorAt is testActor.Now as every sys_*_at field renders it.
 const testActorAt = "2026-03-04T05:06:07.089Z"
 
-func readFixture(t *testing.T, name string) []byte {
+func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
@@ -40,20 +42,68 @@ func readFixture(t *testing.T, name string) []byte {
 	return b
 }
 
-// fullProcess decodes testdata/process_full.json the way a stored record is
-// read: every field, server-managed ones included.
-func fullProcess(t *testing.T) *Process {
+// storedProcess builds a process from a JSON document the way a stored
+// record is read: every member the schema knows, server-managed ones
+// included, nothing checked. Objects inside it have their members sorted by
+// name first, as DynamoDB (which keeps no order) hands them back.
+func storedProcess(t testing.TB, doc []byte) *Process {
 	t.Helper()
-	var p Process
-	if err := DecodeJSON(readFixture(t, "process_full.json"), &p); err != nil {
-		t.Fatalf("DecodeJSON(process_full.json): %v", err)
+	v, err := ParseJSON(doc)
+	if err != nil {
+		t.Fatalf("ParseJSON(%s): %v", doc, err)
 	}
-	return &p
+	if v.Kind() != KindObject {
+		t.Fatalf("storedProcess(%s): not an object", doc)
+	}
+	members := slices.Clone(v.Members())
+	for i := range members {
+		members[i].Value = sortedMembers(members[i].Value)
+	}
+	return NewStoredProcess(members)
+}
+
+// sortedMembers returns a copy of v whose objects, at every depth, have their
+// members sorted by name.
+func sortedMembers(v Value) Value {
+	switch v.Kind() {
+	case KindArray:
+		items := make([]Value, len(v.Items()))
+		for i, item := range v.Items() {
+			items[i] = sortedMembers(item)
+		}
+		return ArrayValue(items)
+	case KindObject:
+		members := make([]Member, len(v.Members()))
+		for i, m := range v.Members() {
+			members[i] = Member{m.Name, sortedMembers(m.Value)}
+		}
+		slices.SortFunc(members, func(a, b Member) int { return strings.Compare(a.Name, b.Name) })
+		return ObjectValue(members)
+	}
+	return v
+}
+
+// fullProcess reads testdata/process_full.json the way a stored record is
+// read: every field, server-managed ones included.
+func fullProcess(t testing.TB) *Process {
+	t.Helper()
+	return storedProcess(t, readFixture(t, "process_full.json"))
+}
+
+// mustParse parses a JSON text the test wrote.
+func mustParse(t testing.TB, doc string) Value {
+	t.Helper()
+	v, err := ParseJSON([]byte(doc))
+	if err != nil {
+		t.Fatalf("ParseJSON(%s): %v", doc, err)
+	}
+	return v
 }
 
 // canonical re-marshals a JSON document with sorted keys and no spacing, so
-// two documents compare equal exactly when they hold the same JSON.
-func canonical(t *testing.T, doc []byte) string {
+// two documents compare equal exactly when they hold the same JSON (numbers
+// compared by their literal).
+func canonical(t testing.TB, doc []byte) string {
 	t.Helper()
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(doc))
@@ -69,7 +119,7 @@ func canonical(t *testing.T, doc []byte) string {
 }
 
 // canonicalOf is canonical(json.Marshal(v)).
-func canonicalOf(t *testing.T, v any) string {
+func canonicalOf(t testing.TB, v any) string {
 	t.Helper()
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -81,7 +131,7 @@ func canonicalOf(t *testing.T, v any) string {
 // merge applies an RFC 7386 merge patch (null removes a member) to a JSON
 // document; the tests use it to derive bodies and expectations from the
 // fixtures.
-func merge(t *testing.T, doc []byte, patch string) []byte {
+func merge(t testing.TB, doc []byte, patch string) []byte {
 	t.Helper()
 	out, err := jsonpatch.MergePatch(doc, []byte(patch))
 	if err != nil {
@@ -92,7 +142,7 @@ func merge(t *testing.T, doc []byte, patch string) []byte {
 
 // invalid asserts that err is an EINVALID *Error and returns its field
 // errors as "field: message" strings, in order.
-func invalid(t *testing.T, err error) []string {
+func invalid(t testing.TB, err error) []string {
 	t.Helper()
 	var e *Error
 	if !errors.As(err, &e) {
@@ -115,34 +165,90 @@ func equalStrings(a, b []string) bool {
 	return len(a) == len(b) && (len(a) == 0 || reflect.DeepEqual(a, b))
 }
 
-// clientView is the JSON of p without its server-managed fields: what a
-// client writes.
-func clientView(t *testing.T, p *Process) string { return viewOf(t, p, false) }
+// goInternals are words that give away the Go code behind a message; no
+// message a client reads may hold one.
+var goInternals = []string{"strconv", "json:", "jsontext", "runtime", "jsonpatch", "Atoi", "invalid syntax", "unmarshal", "panic", "*examreg", "%!"}
 
-// serverView is the JSON of p's server-managed fields only.
-func serverView(t *testing.T, p *Process) string { return viewOf(t, p, true) }
-
-// viewOf is the canonical JSON of p's server-managed fields, or of the others.
-func viewOf(t *testing.T, p *Process, serverManaged bool) string {
+// checkClean fails when an error's message or a field message holds Go
+// internals.
+func checkClean(t testing.TB, err error) {
 	t.Helper()
-	b, err := json.Marshal(p)
-	if err != nil {
-		t.Fatal(err)
+	var e *Error
+	if !errors.As(err, &e) {
+		return
 	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
+	texts := []string{e.Message}
+	for _, f := range e.Fields {
+		texts = append(texts, f.Field+" "+f.Message)
 	}
-	for name := range m {
-		if IsServerManaged(name) != serverManaged {
-			delete(m, name)
+	for _, text := range texts {
+		for _, word := range goInternals {
+			if strings.Contains(text, word) {
+				t.Errorf("message %q gives away Go internals (%q)", text, word)
+			}
 		}
 	}
-	return canonicalOf(t, m)
 }
 
-// snapshot is a deep copy of p for checking later that p did not change.
-func snapshot(t *testing.T, p *Process) string {
+// clientText is the JSON of p without its server-managed fields: what a
+// client writes.
+func clientText(t testing.TB, p *Process) string { return viewOf(t, p, false) }
+
+// serverText is the JSON of p's server-managed fields only.
+func serverText(t testing.TB, p *Process) string { return viewOf(t, p, true) }
+
+// viewOf is the canonical JSON of p's server-managed fields, or of the others.
+func viewOf(t testing.TB, p *Process, serverManaged bool) string {
 	t.Helper()
-	return canonicalOf(t, p)
+	var kept []Member
+	for _, m := range p.Members() {
+		if IsServerManaged(m.Name) == serverManaged {
+			kept = append(kept, m)
+		}
+	}
+	return canonical(t, AppendJSON(nil, ObjectValue(kept)))
 }
+
+// clientDoc is the client-writable members of p as one JSON object.
+func clientDoc(p *Process) Value {
+	var kept []Member
+	for _, m := range p.Members() {
+		if !IsServerManaged(m.Name) {
+			kept = append(kept, m)
+		}
+	}
+	return ObjectValue(kept)
+}
+
+// snapshot is p's exact JSON text, for checking later that p did not change.
+func snapshot(t testing.TB, p *Process) string {
+	t.Helper()
+	return string(p.AppendJSON(nil))
+}
+
+// text is the JSON text of v.
+func text(v Value) string { return string(AppendJSON(nil, v)) }
+
+// member is p's top-level member name, failing when it is absent.
+func member(t testing.TB, p *Process, name string) Value {
+	t.Helper()
+	v, ok := p.Member(name)
+	if !ok {
+		t.Fatalf("%s is absent", name)
+	}
+	return v
+}
+
+// memberAt is the value at a dotted path of member names (no arrays) in v.
+func memberAt(v Value, path string) (Value, bool) {
+	for _, name := range strings.Split(path, ".") {
+		var ok bool
+		if v, ok = v.Member(name); !ok {
+			return Value{}, false
+		}
+	}
+	return v, true
+}
+
+// ptr is a pointer to v.
+func ptr[T any](v T) *T { return &v }

@@ -118,6 +118,9 @@ func (p *parser) invalid(err error) error {
 		return Invalid("invalid JSON: a member name is repeated",
 			FieldError{Field: formatPath(p.path), Message: "is given more than once"})
 	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return Invalid("invalid JSON: the document ends before the value does")
+	}
 	var syntax *jsontext.SyntacticError
 	if errors.As(err, &syntax) && strings.Contains(syntax.Err.Error(), "surrogate") {
 		// encoding/json would store U+FFFD in its place: refused rather
@@ -128,9 +131,6 @@ func (p *parser) invalid(err error) error {
 		// The tokenizer's own words, without its package name.
 		return Invalid("invalid JSON: " + strings.TrimPrefix(syntax.Err.Error(), "jsontext: ") +
 			" at byte " + strconv.FormatInt(syntax.ByteOffset, 10))
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return Invalid("invalid JSON: the document ends before the value does")
 	}
 	return Invalid("invalid JSON")
 }

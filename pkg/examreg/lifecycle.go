@@ -40,6 +40,10 @@ func DecodeProcess(body []byte, id string) (*Process, error) {
 	return decodeProcess(doc, id)
 }
 
+// anyID, as decodeProcess's id, takes the document's id as it is: a stored
+// record's.
+const anyID = "\x00"
+
 // decodeProcess is DecodeProcess on a parsed document, which it may reorder.
 func decodeProcess(doc Value, id string) (*Process, error) {
 	if doc.kind != KindObject {
@@ -50,6 +54,7 @@ func decodeProcess(doc Value, id string) (*Process, error) {
 	wrongType := c.problems
 	v := p.validate()
 	switch bodyID, sent := p.Member("id"); {
+	case id == anyID:
 	case id == "" && sent:
 		v.add("id", "must not be sent on create: the server assigns ids")
 	case id != "" && sent && bodyID.Text() != id:
@@ -129,7 +134,7 @@ func DecodeLoadedProcess(body []byte) (*Process, error) {
 		return nil, err
 	}
 	id, _ := doc.Member("id")
-	p, err := decodeProcess(doc, id.Text())
+	p, err := decodeProcess(doc, anyID)
 	if id.Kind() == KindString && ValidID(id.Text()) || id.Kind() != KindString && id.Kind() != KindNull {
 		return p, err // a valid id, or one of the wrong type, already reported
 	}

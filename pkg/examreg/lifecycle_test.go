@@ -3,7 +3,6 @@ package examreg
 import (
 	"encoding/json"
 	"errors"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -21,14 +20,10 @@ var serverManagedFields = []string{
 // the listed fields are server-managed, every other one (the sys_external_id,
 // sys_locked, sys_bulk_load_* ... fields included) is client-writable.
 func TestIsServerManaged(t *testing.T) {
-	typ := reflect.TypeFor[Process]()
-	var names []string
-	for i := range typ.NumField() {
-		names = append(names, jsonName(typ.Field(i)))
-	}
+	names := ProcessFields()
 	for _, name := range serverManagedFields {
 		if !slices.Contains(names, name) {
-			t.Errorf("server-managed %s is not a field of Process", name)
+			t.Errorf("server-managed %s is not a field of a process", name)
 		}
 	}
 	for _, name := range names {
@@ -41,6 +36,21 @@ func TestIsServerManaged(t *testing.T) {
 		if IsServerManaged(name) {
 			t.Errorf("IsServerManaged(%q) = true", name)
 		}
+	}
+}
+
+// TestProcessFields: the members of a process, in the order it writes them.
+func TestProcessFields(t *testing.T) {
+	fields := ProcessFields()
+	if len(fields) != 41 || fields[0] != "id" || fields[1] != "name" || fields[len(fields)-1] != "sys_calculated_field_errors" {
+		t.Errorf("ProcessFields() = %q", fields)
+	}
+	seen := map[string]bool{}
+	for _, f := range fields {
+		if seen[f] {
+			t.Errorf("ProcessFields() names %s twice", f)
+		}
+		seen[f] = true
 	}
 }
 
@@ -60,16 +70,10 @@ func TestTimestamp(t *testing.T) {
 	}
 }
 
-// wantSecurityContext is sys_last_security_context after a write by testActor.
-var wantSecurityContext = &SecurityContext{
-	UserID:    "user-42",
-	TenantID:  "tenant-1",
-	RequestID: "req-abc",
-	SourceIP:  "198.51.100.4",
-	UserAgent: "examreg-test/1.0",
-	Operation: "patch",
-	At:        testActorAt,
-}
+// wantSecurityContext is sys_last_security_context after a write by
+// testActor, as it is written: members sorted by name.
+const wantSecurityContext = `{"at":"2026-03-04T05:06:07.089Z","operation":"patch","request_id":"req-abc",` +
+	`"source_ip":"198.51.100.4","tenant_id":"tenant-1","user_agent":"examreg-test/1.0","user_id":"user-42"}`
 
 // TestNewProcess creates a record from a body that carries every
 // client-writable field and stale values for the server-managed ones (as a
@@ -81,36 +85,47 @@ func TestNewProcess(t *testing.T) {
 	if err != nil {
 		t.Fatalf("DecodeProcess: %v", err)
 	}
-	wantClient := clientView(t, p)
+	wantClient := clientText(t, p)
+	before := snapshot(t, p)
 
 	got := NewProcess(p, "new-id", testActor)
 
-	if got.ID != "new-id" || got.SysVersion != 1 ||
-		got.SysCreatedAt != testActorAt || got.SysLastModifiedAt != testActorAt ||
-		got.SysCreatedByID != "user-42" || got.SysLastModifiedByID != "user-42" {
-		t.Errorf("server fields: id %q version %d created %s by %s modified %s by %s", got.ID, got.SysVersion,
-			got.SysCreatedAt, got.SysCreatedByID, got.SysLastModifiedAt, got.SysLastModifiedByID)
+	if snapshot(t, p) != before {
+		t.Errorf("NewProcess modified its input")
 	}
-	if !reflect.DeepEqual(got.SysLastSecurityContext, wantSecurityContext) {
-		t.Errorf("SysLastSecurityContext = %+v, want %+v", got.SysLastSecurityContext, wantSecurityContext)
+	if got.ID() != "new-id" || got.Version() != 1 || got.ETag() != `"1"` || got.RequestID() != "req-abc" {
+		t.Errorf("id %q version %d etag %s request %q", got.ID(), got.Version(), got.ETag(), got.RequestID())
 	}
-	if got.SysDeletedByID != nil || got.SysCalculatedFieldError != nil || got.SysCalculatedFieldErrors != nil {
-		t.Errorf("client-sent server-managed fields kept: %v %v %v",
-			got.SysDeletedByID, got.SysCalculatedFieldError, got.SysCalculatedFieldErrors)
+	if ctx := text(member(t, got, "sys_last_security_context")); ctx != wantSecurityContext {
+		t.Errorf("sys_last_security_context = %s, want %s", ctx, wantSecurityContext)
 	}
-	if gotClient := clientView(t, got); gotClient != wantClient {
+	for _, name := range []string{"sys_deleted_by_id", "sys_calculated_field_error", "sys_calculated_field_errors"} {
+		if v, ok := got.Member(name); ok {
+			t.Errorf("client-sent server-managed %s kept: %s", name, text(v))
+		}
+	}
+	if gotClient := clientText(t, got); gotClient != wantClient {
 		t.Errorf("client-writable fields changed\n got %s\nwant %s", gotClient, wantClient)
 	}
 	// The whole server view, exactly.
 	want := `{"id":"new-id","sys_created_at":"2026-03-04T05:06:07.089Z","sys_created_by_id":"user-42",` +
 		`"sys_last_modified_at":"2026-03-04T05:06:07.089Z","sys_last_modified_by_id":"user-42",` +
-		`"sys_last_security_context":{"at":"2026-03-04T05:06:07.089Z","operation":"patch","request_id":"req-abc",` +
-		`"source_ip":"198.51.100.4","tenant_id":"tenant-1","user_agent":"examreg-test/1.0","user_id":"user-42"},"sys_version":1}`
-	if got := serverView(t, got); got != want {
+		`"sys_last_security_context":` + wantSecurityContext + `,"sys_version":1}`
+	if got := serverText(t, got); got != want {
 		t.Errorf("server view\n got %s\nwant %s", got, want)
 	}
-	if err := got.Validate(); err != nil {
+	if err := got.validate().err(); err != nil {
 		t.Errorf("the new record is invalid: %v", err)
+	}
+	// The record is written in schema order.
+	var names []string
+	for _, m := range got.Members() {
+		names = append(names, m.Name)
+	}
+	if !slices.IsSortedFunc(names, func(a, b string) int {
+		return slices.Index(ProcessFields(), a) - slices.Index(ProcessFields(), b)
+	}) {
+		t.Errorf("members out of schema order: %q", names)
 	}
 }
 
@@ -129,6 +144,9 @@ func TestReplace(t *testing.T) {
 		{name: "sys_version older than the stored one", merge: `{"sys_version":6}`, wantStale: true},
 		{name: "sys_version newer than the stored one", merge: `{"sys_version":8}`, wantStale: true},
 		{name: "sys_version negative", merge: `{"sys_version":-7}`, wantStale: true},
+		{name: "sys_version equal, written otherwise", merge: `{"sys_version":7.0}`},
+		{name: "sys_version equal, with an exponent", merge: `{"sys_version":70e-1}`},
+		{name: "sys_version older, with an exponent", merge: `{"sys_version":6e0}`, wantStale: true},
 		{name: "server-managed fields sent are ignored", merge: `{"id":null,"sys_created_at":"1999-01-01T00:00:00.000Z",
 			"sys_created_by_id":"mallory","sys_last_modified_at":"x","sys_last_modified_by_id":"mallory",
 			"sys_deleted_by_id":"mallory","sys_last_security_context":{"user_id":"mallory"},
@@ -136,6 +154,7 @@ func TestReplace(t *testing.T) {
 		{name: "client-writable fields are replaced, not merged", merge: `{"name":"Renamed","description":null,
 			"sys_external_id":null,"sys_locked":true,"custom_field_values":null,"exam_ids":["exam-z"],
 			"checkout_settings":{"bill_my_organization_options":null,"max_credit_card_amount":null,"accepted_cards":null}}`},
+		{name: "empty containers are kept", merge: `{"custom_field_values":[],"checkout_settings":{"accepted_cards":[],"bill_my_organization_options":{}}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,20 +181,16 @@ func TestReplace(t *testing.T) {
 				t.Fatalf("Replace: %v", err)
 			}
 			// Client-writable fields: exactly the body's.
-			if got, want := clientView(t, next), clientView(t, p); got != want {
+			if got, want := clientText(t, next), clientText(t, p); got != want {
 				t.Errorf("client-writable fields\n got %s\nwant %s", got, want)
 			}
 			// Server-managed fields: the stored record's, stamped by the actor.
-			want := *current
-			want.SysVersion = 8
-			want.SysLastModifiedAt = testActorAt
-			want.SysLastModifiedByID = "user-42"
-			want.SysLastSecurityContext = wantSecurityContext
-			if got, want := serverView(t, next), serverView(t, &want); got != want {
+			if got, want := serverText(t, next), stampedServerText(t, current); got != want {
 				t.Errorf("server-managed fields\n got %s\nwant %s", got, want)
 			}
-			if next.SysCreatedAt != "2026-01-02T03:04:05.678Z" || next.SysCreatedByID != "user-creator" || next.ID != fixtureID {
-				t.Errorf("sys_created_* or id not kept: %s %s %s", next.SysCreatedAt, next.SysCreatedByID, next.ID)
+			if text(member(t, next, "sys_created_at")) != `"2026-01-02T03:04:05.678Z"` ||
+				text(member(t, next, "sys_created_by_id")) != `"user-creator"` || next.ID() != fixtureID {
+				t.Errorf("sys_created_* or id not kept: %s", serverText(t, next))
 			}
 			if next.ETag() != `"8"` {
 				t.Errorf("ETag = %s", next.ETag())
@@ -183,7 +198,7 @@ func TestReplace(t *testing.T) {
 
 			// A retry (the store re-reads and calls again) gives the same result.
 			again, err := Replace(current, p, testActor)
-			if err != nil || canonicalOf(t, again) != canonicalOf(t, next) {
+			if err != nil || snapshot(t, again) != snapshot(t, next) {
 				t.Errorf("Replace on retry = %v, %v", again, err)
 			}
 			if snapshot(t, current) != before || snapshot(t, p) != bodyBefore {
@@ -217,17 +232,113 @@ func TestReplaceChain(t *testing.T) {
 	if _, err := Replace(second, p, testActor); !errors.Is(err, ErrStale) {
 		t.Errorf("second PUT of a version-1 body: %v, want ErrStale", err)
 	}
-	p.SysVersion = 0
+	p, err = DecodeProcess(merge(t, body, `{"sys_version":null}`), "rec-1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	third, err := Replace(second, p, creator)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := []string{second.Name, strings.Join([]string{second.SysCreatedByID, second.SysLastModifiedByID}, "/"),
-		third.SysCreatedAt, third.SysLastModifiedAt, third.SysLastSecurityContext.Operation}
-	want := []string{"Second", "creator/user-42", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z", "create"}
-	if second.SysVersion != 2 || third.SysVersion != 3 || !slices.Equal(got, want) {
-		t.Errorf("versions %d, %d; fields %q, want %q", second.SysVersion, third.SysVersion, got, want)
+	str := func(p *Process, path string) string {
+		v, _ := memberAt(p.Document(), path)
+		return v.Text()
 	}
+	got := []string{str(second, "name"), str(second, "sys_created_by_id") + "/" + str(second, "sys_last_modified_by_id"),
+		str(third, "sys_created_at"), str(third, "sys_last_modified_at"), str(third, "sys_last_security_context.operation")}
+	want := []string{"Second", "creator/user-42", "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z", "create"}
+	if second.Version() != 2 || third.Version() != 3 || !slices.Equal(got, want) {
+		t.Errorf("versions %d, %d; fields %q, want %q", second.Version(), third.Version(), got, want)
+	}
+}
+
+// TestDecodeLoadedProcess: a bulk-load line is checked like a PUT body of
+// its own id, and its server-managed fields are kept.
+func TestDecodeLoadedProcess(t *testing.T) {
+	full := readFixture(t, "process_full.json")
+	p, err := DecodeLoadedProcess(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := canonicalOf(t, p), canonical(t, full); got != want {
+		t.Errorf("got %s\nwant %s", got, want)
+	}
+	// A stored record is found by its id: a line must have a valid one, and
+	// a missing or bad one is reported first, once.
+	const badID = `id: is required and must match ^[\w|-]+$`
+	tests := []struct {
+		name string
+		body string
+		want []string
+	}{
+		{"no id", string(merge(t, full, `{"id":null}`)), []string{badID}},
+		{"empty id", string(merge(t, full, `{"id":""}`)), []string{badID}},
+		{"bad id", string(merge(t, full, `{"id":"a b"}`)), []string{badID}},
+		{"valid id, another problem", string(merge(t, full, `{"id":"x","name":5}`)), []string{"name: must be a string"}},
+		{"bad id and another problem", string(merge(t, full, `{"id":"a/b","sys_version":"7"}`)), []string{badID, "sys_version: must be an integer"}},
+		{"id of the wrong type", `{"id":5}`, []string{"id: must be a string", "name: is required", "type: is required", "exam_ids: must contain at least one exam id",
+			"contact_form_options: is required", "checkout_settings: is required", "confirmation_email: is required"}},
+		{"not an object", `[]`, []string{badID, ": must be an object"}},
+		{"id twice", `{"id":"a","id":"b"}`, []string{"id: is given more than once"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := DecodeLoadedProcess([]byte(tt.body))
+			if p != nil {
+				t.Errorf("DecodeLoadedProcess returned a process with its error")
+			}
+			if got := invalid(t, err); !equalStrings(got, tt.want) {
+				t.Errorf("DecodeLoadedProcess(%.120s) fields\n got %q\nwant %q", tt.body, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestBulkLoadLoaded: a loaded record gets the sys_bulk_load_* fields and a
+// security context naming the load; the file's versions, times and users are
+// kept, and set when the file has none.
+func TestBulkLoadLoaded(t *testing.T) {
+	load := BulkLoad{Tenant: "t1", ID: "load-9", SourceFile: "in.jsonl", Now: time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)}
+	const at = "2026-05-06T07:08:09.000Z"
+	context := `{"at":"` + at + `","operation":"bulk_load","request_id":"load-9","source_ip":"","tenant_id":"t1","user_agent":"","user_id":"bulk-loader"}`
+	t.Run("file with server fields", func(t *testing.T) {
+		p, err := DecodeLoadedProcess(readFixture(t, "process_full.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := snapshot(t, p)
+		got := load.Loaded(p, 12)
+		if snapshot(t, p) != before {
+			t.Errorf("Loaded modified its input")
+		}
+		want := canonical(t, merge(t, []byte(canonicalOf(t, p)), `{"sys_bulk_load_pk":"t1#load-9","sys_bulk_load_id":"load-9","sys_bulk_load_at":"`+at+`",
+			"sys_bulk_load_record_no":12,"sys_bulk_load_source_file":"in.jsonl","sys_last_security_context":`+context+`}`))
+		if got := canonicalOf(t, got); got != want {
+			t.Errorf("Loaded\n got %s\nwant %s", got, want)
+		}
+		if got.RequestID() != "load-9" || got.Version() != 7 {
+			t.Errorf("RequestID %q, Version %d", got.RequestID(), got.Version())
+		}
+	})
+	t.Run("file without server fields", func(t *testing.T) {
+		p, err := DecodeLoadedProcess(merge(t, readFixture(t, "process_minimal.json"), `{"id":"p-1"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := load.Loaded(p, 1)
+		want := `{"id":"p-1","sys_bulk_load_at":"` + at + `","sys_bulk_load_id":"load-9","sys_bulk_load_pk":"t1#load-9","sys_bulk_load_record_no":1,` +
+			`"sys_bulk_load_source_file":"in.jsonl","sys_created_at":"` + at + `","sys_created_by_id":"bulk-loader",` +
+			`"sys_last_modified_at":"` + at + `","sys_last_modified_by_id":"bulk-loader","sys_last_security_context":` + context + `,"sys_version":1}`
+		var kept []Member
+		for _, m := range got.Members() {
+			if IsServerManaged(m.Name) || strings.HasPrefix(m.Name, "sys_bulk_load") {
+				kept = append(kept, m)
+			}
+		}
+		if got := canonical(t, AppendJSON(nil, ObjectValue(kept))); got != want {
+			t.Errorf("Loaded\n got %s\nwant %s", got, want)
+		}
+	})
 }
 
 func TestErrors(t *testing.T) {
@@ -263,5 +374,47 @@ func TestErrors(t *testing.T) {
 	b, err := json.Marshal(FieldError{Field: "exam_ids[0]", Message: "m"})
 	if err != nil || string(b) != `{"field":"exam_ids[0]","message":"m"}` {
 		t.Errorf("FieldError JSON = %s, %v", b, err)
+	}
+	if ETag(12) != `"12"` {
+		t.Errorf("ETag(12) = %s", ETag(12))
+	}
+}
+
+// TestObjectMembers: the typed objects of the schema, by path, with their
+// members in the order they are written; free-form objects have none.
+func TestObjectMembers(t *testing.T) {
+	got := ObjectMembers()
+	want := map[string][]string{
+		"":                              ProcessFields(),
+		"contact_form_options":          {"contact_form_id", "html"},
+		"custom_field_values[]":         {"custom_field_id", "boolean_value", "file_url_value", "list_value", "numeric_value", "string_value", "table_value"},
+		"confirmation_email":            {"subject", "body", "from", "from_name", "reply_to", "cc", "bcc"},
+		"sys_last_security_context":     {"user_id", "tenant_id", "request_id", "source_ip", "user_agent", "operation", "at"},
+		"sys_calculated_field_errors[]": {"error", "field"},
+	}
+	if len(got) != len(want) {
+		t.Errorf("ObjectMembers() has %d paths, want %d: %q", len(got), len(want), got)
+	}
+	for path, names := range want {
+		if !slices.Equal(got[path], names) {
+			t.Errorf("ObjectMembers()[%q] = %q, want %q", path, got[path], names)
+		}
+	}
+}
+
+func TestRegistrationFields(t *testing.T) {
+	want := []string{"id", "name", "number", "first_name", "last_name", "email_address", "student_id", "exam_id", "exam_offering_id",
+		"course_registration_id", "process_id", "date", "status", "score", "location", "testing_facility_id", "training_location_id",
+		"training_provider_id", "order_id", "order_line_item_id", "notes"}
+	if got := RegistrationFields(); !slices.Equal(got, want) {
+		t.Errorf("RegistrationFields() = %q\nwant %q", got, want)
+	}
+	// Every one of them is read, and nothing else.
+	var members []Member
+	for _, name := range want {
+		members = append(members, Member{name, StringValue("x")})
+	}
+	if n := len(NewRegistration(append(members, Member{"other", StringValue("y")})).Document().Members()); n != len(want) {
+		t.Errorf("NewRegistration kept %d members, want %d", n, len(want))
 	}
 }

@@ -110,11 +110,24 @@ func (v *validation) pointer(field, ptr string) {
 	switch {
 	case !ok:
 		v.add(field, "must be a JSON Pointer starting with /")
+	case !validEscapes(ptr):
+		v.add(field, "must be a JSON Pointer: ~ is written ~0 and / is written ~1, and ~ is followed by nothing else")
 	case len(tokens) == 0:
 		v.add(field, "must not be the whole document: it holds read-only fields")
 	case IsServerManaged(tokens[0]):
 		v.add(field, tokens[0]+" is read-only")
 	}
+}
+
+// validEscapes reports whether every ~ of a JSON Pointer starts ~0 or ~1
+// (RFC 6901 section 3).
+func validEscapes(ptr string) bool {
+	for i := 0; i < len(ptr); i++ {
+		if ptr[i] == '~' && (i+1 == len(ptr) || ptr[i+1] != '0' && ptr[i+1] != '1') {
+			return false
+		}
+	}
+	return true
 }
 
 // ApplyPatch applies the patch to current and returns the successor record,

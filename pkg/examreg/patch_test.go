@@ -1,13 +1,12 @@
 package examreg
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 )
 
-func mustParsePatch(t *testing.T, body string) *Patch {
+func mustParsePatch(t testing.TB, body string) *Patch {
 	t.Helper()
 	p, err := ParsePatch([]byte(body))
 	if err != nil {
@@ -121,18 +120,18 @@ func TestApplyPatch(t *testing.T) {
 				t.Fatalf("ApplyPatch modified current")
 			}
 			// A merge patch cannot set a null member, so "NULL" stands for one.
-			wantDoc := merge(t, []byte(clientView(t, current)), tt.want)
+			wantDoc := merge(t, []byte(clientText(t, current)), tt.want)
 			wantDoc = []byte(strings.ReplaceAll(string(wantDoc), `"NULL"`, "null"))
-			if got, want := clientView(t, next), canonical(t, wantDoc); got != want {
+			if got, want := clientText(t, next), canonical(t, wantDoc); got != want {
 				t.Errorf("client-writable fields\n got %s\nwant %s", got, want)
 			}
-			if got, want := serverView(t, next), stampedServerView(t, current); got != want {
+			if got, want := serverText(t, next), stampedServerText(t, current); got != want {
 				t.Errorf("server-managed fields\n got %s\nwant %s", got, want)
 			}
 			// Applying it again, as the store does on a retry, gives the same result.
 			again, err := ApplyPatch(current, patch, testActor)
-			if err != nil || canonicalOf(t, again) != canonicalOf(t, next) {
-				t.Errorf("ApplyPatch again = %v, %v", again, err)
+			if err != nil || snapshot(t, again) != snapshot(t, next) {
+				t.Errorf("ApplyPatch again = %s, %v", again.AppendJSON(nil), err)
 			}
 			if snapshot(t, current) != before {
 				t.Errorf("ApplyPatch on retry modified current")
@@ -146,15 +145,12 @@ const cfv0 = `{"custom_field_id":"accommodations__c","boolean_value":false,"file
 	"list_value":["extra time",2,true,"NULL",{"room":"B"}],"numeric_value":0,"string_value":"",
 	"table_value":[{"day":"mon","slots":[9,14]},{"day":"tue","slots":[]}]}`
 
-// stampedServerView is the server view of current after a write by testActor.
-func stampedServerView(t *testing.T, current *Process) string {
+// stampedServerText is the server view of current after a write by testActor.
+func stampedServerText(t testing.TB, current *Process) string {
 	t.Helper()
-	want := *current
-	want.SysVersion = current.SysVersion + 1
-	want.SysLastModifiedAt = testActorAt
-	want.SysLastModifiedByID = testActor.UserID
-	want.SysLastSecurityContext = wantSecurityContext
-	return serverView(t, &want)
+	stamp := fmt.Sprintf(`{"sys_version":%d,"sys_last_modified_at":%q,"sys_last_modified_by_id":%q,"sys_last_security_context":%s}`,
+		current.Version()+1, testActorAt, testActor.UserID, wantSecurityContext)
+	return canonical(t, merge(t, []byte(serverText(t, current)), stamp))
 }
 
 // TestApplyPatchInvalidResult: a patch that applies but leaves an invalid
@@ -190,7 +186,7 @@ func TestApplyPatchInvalidResult(t *testing.T) {
 			[]string{": the exam reg process is larger than 300000 bytes"}},
 		{"every problem at once, as a PUT reports them", `[{"op":"replace","path":"/name","value":5},{"op":"remove","path":"/exam_ids"},
 				{"op":"add","path":"/x","value":1},{"op":"replace","path":"/type","value":"?"},{"op":"replace","path":"/contact_form_options","value":[]}]`,
-			[]string{"contact_form_options: must be an object", "name: must be a string", "x: unknown field",
+			[]string{"name: must be a string", "contact_form_options: must be an object", "x: unknown field",
 				`type: must be "register" or "retest"`, "exam_ids: must contain at least one exam id"}},
 	}
 	for _, tt := range tests {
@@ -218,31 +214,48 @@ func TestApplyPatchCannotApply(t *testing.T) {
 	for i := range copyBomb {
 		copyBomb[i] = fmt.Sprintf(`{"op":"copy","from":"/checkout_settings","path":"/checkout_settings/c%d"}`, i)
 	}
+	const (
+		missing  = "does not exist in the record"
+		noParent = "has no parent in the record"
+		notIndex = "does not end in an array index (0, 1, … or - to append)"
+	)
 	tests := []struct {
-		name    string
-		patch   string
-		keyword string // the message names the problem
+		name  string
+		patch string
+		want  string // the one field error, "field: message"
 	}{
-		{"failed test", `[{"op":"test","path":"/name","value":"Other"}]`, "test"},
-		{"failed test of a number", `[{"op":"test","path":"/sys_bulk_load_record_no","value":18}]`, "test"},
-		{"failed test after a successful one", `[{"op":"test","path":"/name","value":"Initial registration"},{"op":"test","path":"/exam_ids/0","value":"x"}]`, "test"},
-		{"failed test of a close number", `[{"op":"test","path":"/display_order","value":2.5000001}]`, "test"},
-		{"failed test of a number as a string", `[{"op":"test","path":"/display_order","value":"2.5"}]`, "test"},
-		{"failed test of a missing member", `[{"op":"test","path":"/checkout_settings/nope","value":"x"}]`, "test"},
-		{"remove of a missing member", `[{"op":"remove","path":"/checkout_settings/nope"}]`, "nope"},
-		{"remove of a missing field", `[{"op":"remove","path":"/show_contact_form"},{"op":"remove","path":"/show_contact_form"}]`, "show_contact_form"},
-		{"replace of a missing member", `[{"op":"replace","path":"/checkout_settings/nope","value":1}]`, "nope"},
-		{"move from a missing member", `[{"op":"move","from":"/checkout_settings/nope","path":"/name"}]`, "nope"},
-		{"copy from a missing member", `[{"op":"copy","from":"/nope","path":"/name"}]`, "nope"},
-		{"add under a missing parent", `[{"op":"add","path":"/checkout_settings/nope/x","value":1}]`, "nope"},
-		{"add at an index out of range", `[{"op":"add","path":"/exam_ids/4","value":"x"}]`, "/exam_ids/4"},
-		{"remove at an index out of range", `[{"op":"remove","path":"/exam_ids/3"}]`, "/exam_ids/3"},
-		{"negative index: add", `[{"op":"add","path":"/exam_ids/-1","value":"x"}]`, "/exam_ids/-1"},
-		{"negative index: remove", `[{"op":"remove","path":"/exam_ids/-1"}]`, "/exam_ids/-1"},
-		{"negative index: replace", `[{"op":"replace","path":"/exam_ids/-2","value":"x"}]`, "/exam_ids/-2"},
-		{"negative index: copy from", `[{"op":"copy","from":"/exam_ids/-1","path":"/description"}]`, "-1"},
-		{"non-numeric index", `[{"op":"replace","path":"/exam_ids/first","value":"x"}]`, "first"},
-		{"copy bomb", "[" + strings.Join(copyBomb, ",") + "]", "copy"},
+		{"failed test", `[{"op":"test","path":"/name","value":"Other"}]`, "[0]: failed: the value at /name is not the value given"},
+		{"failed test of a number", `[{"op":"test","path":"/sys_bulk_load_record_no","value":18}]`,
+			"[0]: failed: the value at /sys_bulk_load_record_no is not the value given"},
+		{"failed test after a successful one", `[{"op":"test","path":"/name","value":"Initial registration"},{"op":"test","path":"/exam_ids/0","value":"x"}]`,
+			"[1]: failed: the value at /exam_ids/0 is not the value given"},
+		{"failed test of a close number", `[{"op":"test","path":"/display_order","value":2.5000001}]`,
+			"[0]: failed: the value at /display_order is not the value given"},
+		{"failed test of a number as a string", `[{"op":"test","path":"/display_order","value":"2.5"}]`,
+			"[0]: failed: the value at /display_order is not the value given"},
+		{"failed test of a missing member", `[{"op":"test","path":"/checkout_settings/nope","value":"x"}]`,
+			"[0]: failed: the value at /checkout_settings/nope is not the value given"},
+		{"remove of a missing member", `[{"op":"remove","path":"/checkout_settings/nope"}]`, "[0].path: " + missing},
+		{"remove of a missing field", `[{"op":"remove","path":"/show_contact_form"},{"op":"remove","path":"/show_contact_form"}]`, "[1].path: " + missing},
+		{"replace of a missing member", `[{"op":"replace","path":"/checkout_settings/nope","value":1}]`, "[0].path: " + missing},
+		{"move from a missing member", `[{"op":"move","from":"/checkout_settings/nope","path":"/name"}]`, "[0].from: " + missing},
+		{"copy from a missing member", `[{"op":"copy","from":"/nope","path":"/name"}]`, "[0].from: " + missing},
+		{"add under a missing parent", `[{"op":"add","path":"/checkout_settings/nope/x","value":1}]`, "[0].path: " + noParent},
+		{"add under a scalar", `[{"op":"add","path":"/name/x","value":1}]`, "[0].path: has a parent that is neither an object nor an array"},
+		{"copy under a missing parent", `[{"op":"copy","from":"/name","path":"/checkout_settings/nope/x"}]`, "[0].path: " + noParent},
+		{"move into itself", `[{"op":"move","from":"/checkout_settings","path":"/checkout_settings/x"}]`, "[0].path: is inside the value being moved"},
+		{"add at an index out of range", `[{"op":"add","path":"/exam_ids/4","value":"x"}]`, "[0].path: is past the end of its array, which has 3 items"},
+		{"remove at an index out of range", `[{"op":"remove","path":"/exam_ids/3"}]`, "[0].path: " + missing},
+		{"negative index: add", `[{"op":"add","path":"/exam_ids/-1","value":"x"}]`, "[0].path: " + notIndex},
+		{"negative index: remove", `[{"op":"remove","path":"/exam_ids/-1"}]`, "[0].path: " + notIndex},
+		{"negative index: replace", `[{"op":"replace","path":"/exam_ids/-2","value":"x"}]`, "[0].path: " + notIndex},
+		{"negative index: copy from", `[{"op":"copy","from":"/exam_ids/-1","path":"/description"}]`, "[0].from: " + notIndex},
+		{"non-numeric index", `[{"op":"replace","path":"/exam_ids/first","value":"x"}]`, "[0].path: " + missing},
+		{"the failing operation is found after good ones", `[{"op":"add","path":"/exam_ids/-","value":"e4"},{"op":"remove","path":"/exam_ids/3"},
+				{"op":"replace","path":"/name","value":"n"},{"op":"remove","path":"/exam_ids/3"},{"op":"add","path":"/description","value":"d"}]`, "[3].path: " + missing},
+		{"the failing operation is found after a test", `[{"op":"test","path":"/name","value":"Initial registration"},{"op":"remove","path":"/name"},
+				{"op":"remove","path":"/name"}]`, "[2].path: " + missing},
+		{"copy bomb", "[" + strings.Join(copyBomb, ",") + "]", "[9]: cannot be applied to the record"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -252,12 +265,19 @@ func TestApplyPatchCannotApply(t *testing.T) {
 			if next != nil {
 				t.Errorf("ApplyPatch returned a record with its error")
 			}
-			if got := invalid(t, err); got != nil {
-				t.Errorf("field errors %q, want none", got)
+			if got := invalid(t, err); !equalStrings(got, []string{tt.want}) {
+				t.Errorf("field errors %q, want %q", got, tt.want)
 			}
-			if !strings.Contains(err.Error(), tt.keyword) {
-				t.Errorf("ApplyPatch error %q does not mention %q", err, tt.keyword)
+			// The summary says which operation cannot apply and why.
+			field, message, _ := strings.Cut(tt.want, ": ")
+			summary := "the patch cannot be applied: operation " + field + " " + message
+			if strings.HasPrefix(message, "failed: ") {
+				summary = "a test operation of the patch failed"
 			}
+			if err.Error() != summary {
+				t.Errorf("ApplyPatch error %q, want %q", err, summary)
+			}
+			checkClean(t, err)
 			if snapshot(t, current) != before {
 				t.Errorf("ApplyPatch modified current")
 			}
@@ -311,19 +331,19 @@ func TestParsePatchInvalid(t *testing.T) {
 		body string
 		want []string
 	}{
-		// Not an array of 1 to MaxPatchOperations operations.
+		// Not an array of at most MaxPatchOperations operations.
 		{"object", `{"op":"add","path":"/name","value":"x"}`, []string{": must be an array of RFC 6902 operations"}},
 		{"string", `"[]"`, []string{": must be an array of RFC 6902 operations"}},
 		{"number", `1`, []string{": must be an array of RFC 6902 operations"}},
 		{"null", `null`, []string{": must be an array of RFC 6902 operations"}},
-		{"empty array", `[]`, []string{": must hold 1 to 1000 operations"}},
-		{"too many operations", "[" + tooMany + "]", []string{": must hold 1 to 1000 operations"}},
+		{"too many operations", "[" + tooMany + "]", []string{": must hold at most 1000 operations"}},
 
 		// Operations that are not objects.
 		{"number op", `[1]`, []string{"[0]: " + notObject}},
 		{"string op", `["add"]`, []string{"[0]: " + notObject}},
 		{"array op", `[[]]`, []string{"[0]: " + notObject}},
-		{"null op", `[null]`, []string{"[0].op: is required"}},
+		{"null op", `[null]`, []string{"[0]: " + notObject}},
+		{"boolean op", `[true]`, []string{"[0]: " + notObject}},
 
 		// Missing or mistyped members.
 		{"missing op", `[{"path":"/name","value":"x"}]`, []string{"[0].op: is required"}},
@@ -340,6 +360,7 @@ func TestParsePatchInvalid(t *testing.T) {
 		{"missing from: move", `[{"op":"move","path":"/name"}]`, []string{"[0].from: is required"}},
 		{"missing from: copy", `[{"op":"copy","path":"/name"}]`, []string{"[0].from: is required"}},
 		{"from not a string", `[{"op":"copy","from":1,"path":"/name"}]`, []string{"[0].from: must be a string"}},
+		{"value may be null but not absent", `[{"op":"add","path":"/name","val":null}]`, []string{"[0].value: is required for add"}},
 		{"null from", `[{"op":"move","from":null,"path":"/name"}]`, []string{"[0].from: is required"}},
 
 		// Pointers.
@@ -372,6 +393,7 @@ func TestParsePatchInvalid(t *testing.T) {
 			if got := invalid(t, err); !equalStrings(got, tt.want) {
 				t.Errorf("fields\n got %q\nwant %q", got, tt.want)
 			}
+			checkClean(t, err)
 		})
 	}
 }
@@ -389,6 +411,8 @@ func TestParsePatchValid(t *testing.T) {
 		`[{"op":"add","path":"/id~1x","value":1},{"op":"add","path":"/sys~0version","value":1},{"op":"add","path":"/sys_version~0","value":1}]`,
 		`[{"op":"add","path":"/sys_external_id","value":"x"},{"op":"copy","from":"/sys_locked","path":"/sys_has_files_in_s3"}]`,
 		" \n[{\"op\":\"remove\",\"path\":\"/description\"}]\n ",
+		`[]`,
+		" [ ] ",
 		maxOps,
 	} {
 		if _, err := ParsePatch([]byte(body)); err != nil {
@@ -413,6 +437,8 @@ func TestParsePatchBody(t *testing.T) {
 		{`[{"op":"remove","path":"/description"}]x`, "after the JSON value"},
 		{"[{\"op\":\"add\",\"path\":\"/name\",\"value\":\"\xff\"}]", "UTF-8"},
 		{`[{"op":"remove","path":"/description"}`, "JSON"},
+		{`[{"op":"add","path":"/name","value":"\ud800"}]`, "surrogate"},
+		{`[{"op":"remove","path":"/description"},]`, "JSON"},
 	} {
 		p, err := ParsePatch([]byte(tt.body))
 		if p != nil || err == nil {
@@ -425,41 +451,94 @@ func TestParsePatchBody(t *testing.T) {
 		if !strings.Contains(err.Error(), tt.keyword) {
 			t.Errorf("ParsePatch(%q) = %q, want it to mention %q", tt.body, err, tt.keyword)
 		}
+		checkClean(t, err)
 	}
 }
 
-// TestParsePatchValue covers the batch form: errors are prefixed with the
-// member's name, and an absent member is required.
+// TestParsePatchValue covers the batch form: the patch is a member of a
+// larger body, and errors, at parse and at apply, are prefixed with the
+// member's name.
 func TestParsePatchValue(t *testing.T) {
 	tests := []struct {
-		raw  json.RawMessage
+		raw  string
 		want []string
 	}{
-		{nil, []string{"patch_directives: is required"}},
-		{json.RawMessage(`null`), []string{"patch_directives: must be an array of RFC 6902 operations"}},
-		{json.RawMessage(`{}`), []string{"patch_directives: must be an array of RFC 6902 operations"}},
-		{json.RawMessage(`[]`), []string{"patch_directives: must hold 1 to 1000 operations"}},
-		{json.RawMessage(`[{"op":"x","path":"/sys_version"},{"op":"remove"}]`), []string{
+		{`null`, []string{"patch_directives: must be an array of RFC 6902 operations"}},
+		{`{}`, []string{"patch_directives: must be an array of RFC 6902 operations"}},
+		{`"[]"`, []string{"patch_directives: must be an array of RFC 6902 operations"}},
+		{"[" + strings.Repeat(`{"op":"remove","path":"/x"},`, MaxPatchOperations) + `{"op":"remove","path":"/x"}]`,
+			[]string{"patch_directives: must hold at most 1000 operations"}},
+		{`[{"op":"x","path":"/sys_version"},{"op":"remove"}]`, []string{
 			"patch_directives[0].op: must be one of add, remove, replace, move, copy, test",
 			"patch_directives[0].path: sys_version is read-only",
 			"patch_directives[1].path: is required"}},
 	}
 	for _, tt := range tests {
-		p, err := ParsePatchValue(tt.raw, "patch_directives")
+		p, err := ParsePatchValue(mustParse(t, tt.raw), "patch_directives")
 		if p != nil {
-			t.Errorf("ParsePatchValue(%s) returned a patch with its error", tt.raw)
+			t.Errorf("ParsePatchValue(%.80s) returned a patch with its error", tt.raw)
 		}
 		if got := invalid(t, err); !equalStrings(got, tt.want) {
-			t.Errorf("ParsePatchValue(%s) fields\n got %q\nwant %q", tt.raw, got, tt.want)
+			t.Errorf("ParsePatchValue(%.80s) fields\n got %q\nwant %q", tt.raw, got, tt.want)
 		}
 	}
-	p, err := ParsePatchValue(json.RawMessage(`[{"op":"replace","path":"/name","value":"Batch"}]`), "patch_directives")
+	// An absent member reads as null.
+	if _, err := ParsePatchValue(Value{}, "patch_directives"); err == nil {
+		t.Errorf("ParsePatchValue(absent) accepted it")
+	}
+	p, err := ParsePatchValue(mustParse(t, `[{"op":"replace","path":"/name","value":"Batch"}]`), "patch_directives")
 	if err != nil {
 		t.Fatal(err)
 	}
 	next, err := ApplyPatch(fullProcess(t), p, testActor)
-	if err != nil || next.Name != "Batch" {
+	if err != nil || text(member(t, next, "name")) != `"Batch"` {
 		t.Errorf("ApplyPatch = %v, %v", next, err)
+	}
+	// Errors of operations that cannot apply are prefixed too.
+	for raw, want := range map[string]string{
+		`[{"op":"remove","path":"/nope"}]`:                                "patch_directives[0].path: does not exist in the record",
+		`[{"op":"test","path":"/name","value":"x"}]`:                      "patch_directives[0]: failed: the value at /name is not the value given",
+		`[{"op":"add","path":"/exam_ids/9","value":"x"}]`:                 "patch_directives[0].path: is past the end of its array, which has 3 items",
+		`[{"op":"remove","path":"/name"},{"op":"remove","path":"/name"}]`: "patch_directives[1].path: does not exist in the record",
+	} {
+		p, err := ParsePatchValue(mustParse(t, raw), "patch_directives")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ApplyPatch(fullProcess(t), p, testActor)
+		if got := invalid(t, err); !equalStrings(got, []string{want}) {
+			t.Errorf("ApplyPatch(%s) fields %q, want %q", raw, got, want)
+		}
+	}
+}
+
+// TestParsePatchEmpty: an empty patch is valid; it changes nothing.
+func TestParsePatchEmpty(t *testing.T) {
+	for _, body := range []string{`[]`, " [\n] "} {
+		t.Run(body, func(t *testing.T) {
+			p, err := ParsePatch([]byte(body))
+			if err != nil {
+				t.Fatalf("ParsePatch(%q): %v", body, err)
+			}
+			if !p.IsEmpty() {
+				t.Errorf("IsEmpty() = false")
+			}
+			current := fullProcess(t)
+			next, err := ApplyPatch(current, p, testActor)
+			if err != nil {
+				t.Fatalf("ApplyPatch: %v", err)
+			}
+			if got, want := clientText(t, next), clientText(t, current); got != want {
+				t.Errorf("an empty patch changed the record\n got %s\nwant %s", got, want)
+			}
+		})
+	}
+	p, err := ParsePatchValue(ArrayValue(nil), "patch_directives")
+	if err != nil || !p.IsEmpty() {
+		t.Errorf("ParsePatchValue([]) = %v, %v", p, err)
+	}
+	if mustParsePatch(t, `[{"op":"test","path":"/name","value":"x"}]`).IsEmpty() {
+		t.Errorf("a patch with one test operation IsEmpty")
 	}
 }
 

@@ -49,16 +49,28 @@ func applyOps(ops jsonpatch.Patch, doc []byte) ([]byte, error) {
 		return nil
 	}
 	for i, op := range ops {
-		if op.Kind() != "test" {
+		test, odd := op.Kind() == "test", hasNonCanonicalIndex(op)
+		if !test && !odd {
 			continue
 		}
 		if err := applyRun(i); err != nil {
 			return nil, err
 		}
-		if err := testOp(doc, op, i); err != nil {
+		root, err := ParseJSON(doc)
+		if err != nil {
 			return nil, err
 		}
-		run = i + 1
+		if odd {
+			if err := checkIndexes(root, op, i); err != nil {
+				return nil, err
+			}
+		}
+		if test {
+			if err := testOp(root, op, i); err != nil {
+				return nil, err
+			}
+			run = i + 1
+		}
 	}
 	if err := applyRun(len(ops)); err != nil {
 		return nil, err
@@ -66,17 +78,15 @@ func applyOps(ops jsonpatch.Patch, doc []byte) ([]byte, error) {
 	return doc, nil
 }
 
-// testOp evaluates the test operation at index i: the value at its path must
-// equal its value as JSON values (numbers by value, objects regardless of
-// member order). An absent value equals null, as everywhere in this resource.
-func testOp(doc []byte, op jsonpatch.Operation, i int) error {
-	root, err := ParseJSON(doc)
-	if err != nil {
-		return err
-	}
+// testOp evaluates the test operation at index i on the document root: the
+// value at its path must equal its value as JSON values (numbers by value,
+// objects regardless of member order). An absent value equals null, as
+// everywhere in this resource.
+func testOp(root Value, op jsonpatch.Operation, i int) error {
 	path, _ := op.Path()
 	var want Value
 	if raw := op["value"]; raw != nil {
+		var err error
 		if want, err = ParseJSON(*raw); err != nil {
 			return err
 		}
@@ -89,13 +99,74 @@ func testOp(doc []byte, op jsonpatch.Operation, i int) error {
 	return nil
 }
 
+// hasNonCanonicalIndex reports whether a pointer of op has a token that the
+// patch library would read as an array index although RFC 6901 does not: a
+// number with a sign or a leading zero ("01", "+1", "-0"). Such a token is a
+// fine member name, so it is refused only where it meets an array.
+func hasNonCanonicalIndex(op jsonpatch.Operation) bool {
+	for _, ptr := range pointersOf(op) {
+		tokens, _ := pointerTokens(ptr)
+		for _, t := range tokens {
+			if nonCanonicalIndex(t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func nonCanonicalIndex(token string) bool {
+	digits := strings.TrimLeft(token, "+-")
+	if digits == "" || strings.Trim(digits, "0123456789") != "" {
+		return false
+	}
+	return digits != token || len(digits) > 1 && digits[0] == '0'
+}
+
+// pointersOf are op's path and, for move and copy, from.
+func pointersOf(op jsonpatch.Operation) map[string]string {
+	pointers := map[string]string{}
+	if path, err := op.Path(); err == nil {
+		pointers[".path"] = path
+	}
+	if from, err := op.From(); err == nil && (op.Kind() == "move" || op.Kind() == "copy") {
+		pointers[".from"] = from
+	}
+	return pointers
+}
+
+// checkIndexes refuses op when a non-canonical index of its pointers meets
+// an array of root, the document before op.
+func checkIndexes(root Value, op jsonpatch.Operation, i int) error {
+	for member, ptr := range pointersOf(op) {
+		tokens, _ := pointerTokens(ptr)
+		at := root
+		for k, t := range tokens {
+			if at.kind == KindArray && nonCanonicalIndex(t) {
+				field := "[" + strconv.Itoa(i) + "]" + member
+				message := "does not end in an array index (0, 1, … or - to append)"
+				if k < len(tokens)-1 {
+					message = "has " + strconv.Quote(t) + " where an array index (0, 1, …) belongs"
+				}
+				return &opError{FieldError{Field: field, Message: message}, "the patch cannot be applied: operation " + field + " " + message}
+			}
+			next, ok := resolve(at, []string{t})
+			if !ok {
+				break
+			}
+			at = next
+		}
+	}
+	return nil
+}
+
 // explainFailure finds the first operation of ops[start:end] that cannot
 // apply to doc (ops[start:end] as a whole failed), by halving, and says why.
 func explainFailure(ops jsonpatch.Patch, start, end int, doc []byte, opts *jsonpatch.ApplyOptions) error {
 	lo, hi := start, end-1 // the first failing operation is in [lo, hi]
 	for lo < hi {
 		mid := (lo + hi) / 2
-		if _, err := ops[start : mid+1].ApplyWithOptions(doc, opts); err != nil {
+		if _, err := ops[start:mid+1].ApplyWithOptions(doc, opts); err != nil {
 			hi = mid
 		} else {
 			lo = mid + 1

@@ -32,11 +32,19 @@ func TestApplyPatchTestOps(t *testing.T) {
 		{"an absent member is not false", `[{"op":"test","path":"/checkout_settings/absent","value":false}]`, false},
 		{"an index past the end", `[{"op":"test","path":"/exam_ids/3","value":"x"}]`, false},
 		{"the '-' index designates nothing", `[{"op":"test","path":"/exam_ids/-","value":"EXAM|c3"}]`, false},
-		{"an index with a leading zero designates nothing", `[{"op":"test","path":"/exam_ids/01","value":"exam_b2"}]`, false},
 		{"escaped member names", `[{"op":"add","path":"/checkout_settings/a~1b~0c","value":1},{"op":"test","path":"/checkout_settings/a~1b~0c","value":1}]`, true},
 		{"tests see the operations before them", `[{"op":"test","path":"/name","value":"Initial registration"},{"op":"replace","path":"/name","value":"A"},
 			{"op":"test","path":"/name","value":"A"},{"op":"move","from":"/exam_ids/0","path":"/exam_ids/-"},{"op":"test","path":"/exam_ids/2","value":"exam-a1"},
 			{"op":"test","path":"/exam_ids/0","value":"exam_b2"}]`, true},
+		{"numbers beyond float64 compare exactly", `[{"op":"add","path":"/checkout_settings/big","value":12345678901234567890123456789012345678},
+			{"op":"test","path":"/checkout_settings/big","value":12345678901234567890123456789012345677}]`, false},
+		{"numbers beyond float64 compare by value", `[{"op":"add","path":"/checkout_settings/big","value":12345678901234567890123456789012345678},
+			{"op":"test","path":"/checkout_settings/big","value":1.2345678901234567890123456789012345678E+37}]`, true},
+		{"an empty array is an empty array", `[{"op":"test","path":"/custom_field_values/0/table_value/1/slots","value":[]}]`, true},
+		{"an empty array is not an empty object", `[{"op":"test","path":"/custom_field_values/0/table_value/1/slots","value":{}}]`, false},
+		{"an empty array is not null", `[{"op":"test","path":"/custom_field_values/0/table_value/1/slots","value":null}]`, false},
+		{"an empty object is not absent", `[{"op":"add","path":"/checkout_settings/e","value":{}},{"op":"test","path":"/checkout_settings/e","value":null}]`, false},
+		{"zero and minus zero", `[{"op":"test","path":"/custom_field_values/0/numeric_value","value":-0.0e5}]`, true},
 		{"a test after the change it guards fails", `[{"op":"replace","path":"/name","value":"A"},{"op":"test","path":"/name","value":"Initial registration"}]`, false},
 	}
 	for _, tt := range tests {
@@ -53,7 +61,7 @@ func TestApplyPatchTestOps(t *testing.T) {
 				}
 				return
 			}
-			if got := invalid(t, err); got != nil || next != nil || !strings.Contains(err.Error(), "test") {
+			if got := invalid(t, err); len(got) != 1 || !strings.Contains(got[0], ": failed: the value at /") || next != nil || !strings.Contains(err.Error(), "test") {
 				t.Errorf("ApplyPatch = %v, %v (fields %q); want a failed test", next, err, got)
 			}
 		})
@@ -72,7 +80,7 @@ func TestApplyPatchGrowthBound(t *testing.T) {
 	current := fullProcess(t)
 	start := time.Now()
 	next, err := ApplyPatch(current, mustParsePatch(t, "["+strings.Join(ops, ",")+"]"), testActor)
-	if got := invalid(t, err); got != nil || next != nil || !strings.Contains(err.Error(), "600000 bytes") {
+	if got := invalid(t, err); !equalStrings(got, []string{": makes the record larger than 600000 bytes"}) || next != nil || !strings.Contains(err.Error(), "600000 bytes") {
 		t.Errorf("ApplyPatch = %v, %v (fields %q); want the growth bound", next, err, got)
 	}
 	if d := time.Since(start); d > 2*time.Second {
@@ -87,40 +95,59 @@ func TestApplyPatchGrowthBound(t *testing.T) {
 }
 
 func TestResolve(t *testing.T) {
-	doc := map[string]any{
-		"a":   []any{"x", nil, map[string]any{"b": 1.0}},
-		"a/b": "slash", "c~d": "tilde", "": "empty", "n": nil,
-	}
+	doc := mustParse(t, `{"a":["x",null,{"b":1.0}],"a/b":"slash","c~d":"tilde","":"empty","n":null,"~1":"tilde one"}`)
 	tests := []struct {
 		pointer string
-		want    any
+		want    string // JSON text
 		found   bool
 	}{
-		{"/a/0", "x", true},
-		{"/a/1", nil, true},
-		{"/a/2/b", 1.0, true},
-		{"/a~1b", "slash", true},
-		{"/c~0d", "tilde", true},
-		{"/", "empty", true},
-		{"/n", nil, true},
-		{"/a/3", nil, false},
-		{"/a/-", nil, false},
-		{"/a/-1", nil, false},
-		{"/a/+1", nil, false},
-		{"/a/01", nil, false},
-		{"/a/x", nil, false},
-		{"/a/0/0", nil, false},
-		{"/missing", nil, false},
-		{"/n/x", nil, false},
-		{"a", nil, false},
+		{"/a/0", `"x"`, true},
+		{"/a/1", `null`, true},
+		{"/a/2/b", `1.0`, true},
+		{"/a~1b", `"slash"`, true},
+		{"/c~0d", `"tilde"`, true},
+		{"/~01", `"tilde one"`, true}, // ~01 is ~1, not /
+		{"/", `"empty"`, true},
+		{"/n", `null`, true},
+		{"", text(doc), true},
+		{"/a/3", `null`, false},
+		{"/a/-", `null`, false},
+		{"/a/-1", `null`, false},
+		{"/a/+1", `null`, false},
+		{"/a/01", `null`, false},
+		{"/a/1e0", `null`, false},
+		{"/a/ 1", `null`, false},
+		{"/a/99999999999", `null`, false},
+		{"/a/x", `null`, false},
+		{"/a/0/0", `null`, false},
+		{"/missing", `null`, false},
+		{"/n/x", `null`, false},
+		{"/a~2b", `null`, false},
 	}
 	for _, tt := range tests {
-		got, found := resolve(doc, tt.pointer)
-		if found != tt.found || fmt.Sprint(got) != fmt.Sprint(tt.want) {
-			t.Errorf("resolve(%q) = %v, %v; want %v, %v", tt.pointer, got, found, tt.want, tt.found)
+		tokens, ok := pointerTokens(tt.pointer)
+		if !ok {
+			t.Fatalf("pointerTokens(%q) refused it", tt.pointer)
+		}
+		got, found := resolve(doc, tokens)
+		if found != tt.found || text(got) != tt.want {
+			t.Errorf("resolve(%q) = %s, %v; want %s, %v", tt.pointer, text(got), found, tt.want, tt.found)
 		}
 	}
-	if got, found := resolve(doc, ""); !found || fmt.Sprint(got) != fmt.Sprint(doc) {
-		t.Errorf(`resolve("") = %v, %v; want the document`, got, found)
+	if _, ok := pointerTokens("a"); ok {
+		t.Errorf(`pointerTokens("a") accepted it`)
+	}
+}
+
+func TestArrayIndex(t *testing.T) {
+	for token, want := range map[string]int{"0": 0, "1": 1, "10": 10, "123456789": 123456789} {
+		if got, ok := arrayIndex(token); !ok || got != want {
+			t.Errorf("arrayIndex(%q) = %d, %v", token, got, ok)
+		}
+	}
+	for _, token := range []string{"", "-", "-1", "+1", "-0", "01", "00", "1e0", "1.0", " 1", "1 ", "0x1", "١", "1234567890"} {
+		if got, ok := arrayIndex(token); ok {
+			t.Errorf("arrayIndex(%q) = %d, accepted", token, got)
+		}
 	}
 }

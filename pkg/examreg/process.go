@@ -13,6 +13,7 @@ package examreg
 import (
 	"slices"
 	"time"
+	"unicode/utf8"
 )
 
 // Process types.
@@ -189,9 +190,21 @@ type Actor struct {
 // UTC with milliseconds.
 func Timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
 
+// maxUserAgent bounds the User-Agent a security context keeps, so that the
+// server-managed members of a record stay small beside its client-written
+// ones.
+const maxUserAgent = 512
+
 // securityContext is sys_last_security_context for a write by a, members
 // sorted by name as every object the service writes.
 func (a Actor) securityContext() Value {
+	if len(a.UserAgent) > maxUserAgent {
+		cut := maxUserAgent
+		for cut > 0 && !utf8.RuneStart(a.UserAgent[cut]) {
+			cut--
+		}
+		a.UserAgent = a.UserAgent[:cut]
+	}
 	return ObjectValue([]Member{
 		{"at", StringValue(Timestamp(a.Now))},
 		{"operation", StringValue(a.Operation)},

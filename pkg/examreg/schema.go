@@ -165,7 +165,6 @@ func (c *conformer) free(v Value) {
 // maxMemberName is DynamoDB's limit on an attribute name, at any depth.
 const maxMemberName = 65535
 
-
 // ObjectMembers lists the members of every typed object in the schema of an
 // exam reg process, by path: "" for the record itself, "name" for the object
 // in a member, "name[]" for the objects an array holds. Documents that

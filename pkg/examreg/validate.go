@@ -1,6 +1,7 @@
 package examreg
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -110,8 +111,11 @@ func (p *Process) validate() *validation {
 		}
 	}
 	if len(v.fields) == 0 {
+		// The members a client writes are measured: then a record at the
+		// limit can still be written back as it reads, server-managed
+		// members and all (they are bounded: see securityContext).
 		buf := buffers.Get().(*[]byte)
-		*buf = p.AppendJSON((*buf)[:0])
+		*buf = AppendJSON((*buf)[:0], ObjectValue(slices.DeleteFunc(slices.Clone(p.members), func(m Member) bool { return IsServerManaged(m.Name) })))
 		if len(*buf) > MaxRecordBytes {
 			v.add("", "the exam reg process is larger than "+strconv.Itoa(MaxRecordBytes)+" bytes")
 		}
