@@ -35,7 +35,10 @@ func (s *Server) eligible(ctx context.Context, c *call) (*response, error) {
 	}
 	read(func() error { return s.cfg.Store.ExamExists(ctx, c.tenant, examID) })
 	read(func() (err error) { candidates, err = s.cfg.Store.Candidates(ctx, c.tenant); return err })
-	read(func() (err error) { last, err = s.cfg.Store.LatestRegistration(ctx, c.tenant, contactID, examID); return err })
+	read(func() (err error) {
+		last, err = s.cfg.Store.LatestRegistration(ctx, c.tenant, contactID, examID)
+		return err
+	})
 	wg.Wait()
 	if err := context.Cause(ctx); err != nil {
 		return nil, err

@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/certhub/examreg/pkg/dev/motoserver"
-	"github.com/certhub/examreg/pkg/dev/streampoller"
 	"github.com/certhub/examreg/pkg/dev/samtemplate"
+	"github.com/certhub/examreg/pkg/dev/streampoller"
 	"github.com/certhub/examreg/pkg/history"
 	"github.com/certhub/examreg/pkg/store"
 )
