@@ -4,16 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/certhub/examreg/pkg/dev/samtemplate"
+	"github.com/certhub/examreg/pkg/dev/streampoller"
+	"github.com/certhub/examreg/pkg/history"
 	"github.com/certhub/examreg/pkg/store"
 )
 
@@ -40,13 +45,15 @@ func TestPoliciesAllowExactlyWhatEachFunctionCalls(t *testing.T) {
 		"eligible": {{"GET", "/examRegProcesses/t1/eligible/c1/exam-a", ""}},
 		"batch": {{"POST", "/examRegProcesses/t1/batch", fmt.Sprintf(`{"operations":[{"operation":"patch","id":%q,"patch_directives":%s},{"operation":"patch","id":%q,"patch_directives":%s},{"operation":"patch","id":%q,"patch_directives":%s},{"operation":"delete","id":%q},{"operation":"delete","id":%q}]}`,
 			id, patch, id, patch, fresh, addExam, used, id)}},
+		"history":        {{"GET", "/examRegProcesses/t1/" + id + "/history?limit=1", ""}, {"GET", "/examRegProcesses/t1/never/history", ""}},
+		"historyversion": {{"GET", "/examRegProcesses/t1/" + id + "/history/1", ""}, {"GET", "/examRegProcesses/t1/" + id + "/history/99", ""}},
 	}
 	tpl, err := samtemplate.LoadDefault()
 	if err != nil {
 		t.Fatal(err)
 	}
-	// In this order: the deletes come last.
-	for _, op := range []string{"create", "list", "get", "update", "patch", "eligible", "delete", "batch"} {
+	// In this order: the deletes come last, then the history they made.
+	for _, op := range []string{"create", "list", "get", "update", "patch", "eligible", "delete", "batch", "history", "historyversion"} {
 		requests := scenarios[op]
 		mark := e.calls.mark()
 		// Each function also makes the warm-up read at init.
@@ -57,15 +64,63 @@ func TestPoliciesAllowExactlyWhatEachFunctionCalls(t *testing.T) {
 			e.do(r.method, r.path, r.body)
 		}
 		used := permissions(e.calls.since(mark))
-		fn, ok := tpl.Resources[strings.ToUpper(op[:1])+op[1:]+"Function"]
-		if !ok {
-			t.Errorf("%s: no function in the template", op)
-			continue
-		}
-		if granted := granted(t, fn.Properties); !slices.Equal(granted, used) {
-			t.Errorf("%s: the policy allows\n  %v\nthe code calls\n  %v", op, granted, used)
+		checkPolicy(t, tpl, op, used)
+	}
+
+	// The history writer, fed the stream of everything above.
+	w := &history.Writer{Store: e.store, Log: slog.New(slog.DiscardHandler)}
+	client := streampoller.ClientFor(e.store.Client())
+	arn, err := streampoller.LatestStreamARN(context.Background(), e.store.Client(), e.store.Table())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mark := e.calls.mark()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	var deleted atomic.Bool
+	go func() {
+		done <- streampoller.Run(ctx, client, arn, 100, 20*time.Millisecond, func(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+			resp, err := w.Handle(ctx, ev)
+			for _, r := range ev.Records {
+				if r.EventName == "REMOVE" && strings.HasPrefix(r.Change.Keys["sk"].String(), "EXAMREGPROCESS#") {
+					deleted.Store(true)
+				}
+			}
+			return resp, err
+		}, slog.New(slog.DiscardHandler))
+	}()
+	for deadline := time.Now().Add(time.Minute); !deleted.Load(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the history writer never saw the deletes")
 		}
 	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// Lambda sends a record that keeps failing to the on-failure
+	// destination with the function's role.
+	checkPolicy(t, tpl, "historywriter", append(permissions(e.calls.since(mark)), "sqs:SendMessage queue"))
+}
+
+// checkPolicy requires the policy of op's function to allow exactly used. A
+// warm-up read needs no statement of its own where the function may read
+// the whole table.
+func checkPolicy(t *testing.T, tpl *samtemplate.Template, op string, used []string) {
+	t.Helper()
+	if slices.Contains(used, "dynamodb:GetItem table") {
+		used = slices.DeleteFunc(used, func(p string) bool { return p == "dynamodb:GetItem table[WARMUP]" })
+	}
+	slices.Sort(used)
+	for id, fn := range tpl.Resources {
+		if strings.EqualFold(id, op+"Function") {
+			if granted := granted(t, fn.Properties); !slices.Equal(granted, used) {
+				t.Errorf("%s: the policy allows\n  %v\nthe code calls\n  %v", op, granted, used)
+			}
+			return
+		}
+	}
+	t.Errorf("%s: no function in the template", op)
 }
 
 // permissions names the IAM action and resource (table or index) of each
@@ -135,6 +190,8 @@ func granted(t *testing.T, properties json.RawMessage) []string {
 				name = "table"
 			case `{"Fn::Sub":"${Table.Arn}/index/gsi1"}`:
 				name = "index/gsi1"
+			case `{"Fn::GetAtt":["HistoryFailureQueue","Arn"]}`:
+				name = "queue"
 			default:
 				t.Errorf("a statement on an unexpected resource %s", resource)
 			}
@@ -146,9 +203,6 @@ func granted(t *testing.T, properties json.RawMessage) []string {
 				t.Errorf("a statement with an unexpected condition %s", s.Condition)
 			}
 			for _, a := range s.Action {
-				if a == "dynamodb:GetItem" && name == "table" {
-					set[a+" table[WARMUP]"] = true // the whole table includes the warm-up key
-				}
 				if s.Effect != "Allow" || strings.Contains(a, "*") {
 					t.Errorf("statement %s %s: only explicit Allow actions", s.Effect, a)
 				}

@@ -358,10 +358,23 @@ func (v *Validator) CheckRequest(req *http.Request, body []byte) error {
 			AuthenticationFunc:  bearerPresent,
 		},
 	}
-	if err := openapi3filter.ValidateRequest(req.Context(), in); err != nil {
+	if err := validateRequest(in); err != nil {
 		return fmt.Errorf("openapi: %s %s (%s): %w", req.Method, req.URL.Path, route.Operation.OperationID, err)
 	}
 	return nil
+}
+
+// validateRequest is openapi3filter.ValidateRequest, except that a panic of
+// the JSON Schema validator under it (santhosh-tekuri/jsonschema v6.0.3
+// dereferences nil on a number such as 1e999999999999999999, which big.Rat
+// does not parse) counts as a request the document refuses.
+func validateRequest(in *openapi3filter.RequestValidationInput) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("the JSON Schema validator could not evaluate the request: %v", p)
+		}
+	}()
+	return openapi3filter.ValidateRequest(in.Request.Context(), in)
 }
 
 // bearerPresent satisfies the document's bearer scheme with any
