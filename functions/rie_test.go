@@ -8,8 +8,12 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"os"
+	"path/filepath"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +21,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/certhub/examreg/pkg/api"
+	"github.com/certhub/examreg/pkg/dev/bulkload"
 	"github.com/certhub/examreg/pkg/dev/rietest"
+	"github.com/certhub/examreg/pkg/dev/samtemplate"
+	"github.com/certhub/examreg/pkg/examreg"
 )
 
 // The end-to-end tests run each function's bootstrap, built as for Lambda
@@ -192,7 +199,13 @@ var scenarios = map[api.Op][]scenario{
 		{name: "403 for a locked record", status: http.StatusForbidden, change: withPath(api.OpDelete, "id", "board-approved")},
 		{name: "400 for a query parameter", status: http.StatusBadRequest, change: withQuery("force=true")},
 		theEvent(api.OpDelete),
-		{name: "404 when the event is sent again", status: http.StatusNotFound},
+		// The same request id is the same request: its reply was lost and
+		// it came again (store.DeleteProcess), so it succeeds once more.
+		{name: "200 when the event is sent again", status: http.StatusOK},
+		{name: "404 for another request after the delete", status: http.StatusNotFound,
+			change: func(t *testing.T, ev *events.APIGatewayV2HTTPRequest) {
+				ev.RequestContext.RequestID = "Yd1k7aBcIAMEVnA="
+			}},
 	},
 	api.OpEligible: {
 		{name: "404 for an exam the tenant lacks", status: http.StatusNotFound, change: withPath(api.OpEligible, "examId", "exam-nope")},
@@ -224,6 +237,121 @@ var scenarios = map[api.Op][]scenario{
 			}},
 		theEvent(api.OpBatch),
 	},
+	api.OpHistory: {
+		{name: "404 for an id that never existed", status: http.StatusNotFound, change: withPath(api.OpHistory, "id", "no-such-process")},
+		{name: "400 for limit=0", status: http.StatusBadRequest, change: withQuery("limit=0"), check: errorFields("limit")},
+		{name: "400 for a key this API did not return", status: http.StatusBadRequest, change: withQuery("limit=2&exclusiveStartKey=%25%25"), check: errorFields("exclusiveStartKey")},
+		theEvent(api.OpHistory),
+		{name: "pages through every version of changed records, and a delete", run: func(t *testing.T, f *fixture, ev events.APIGatewayV2HTTPRequest, invoke invoker) {
+			retest, archived := changeDemoRecords(t, f)
+			entries := pageHistory(t, f, ev, "retest", invoke)
+			want := []entry{entryOf(retest[1]), entryOf(retest[2]), entryOf(retest[3]), entryOf(retest[4])}
+			checkHistory(t, entries, want, retest)
+			var ops []string
+			for _, e := range want {
+				ops = append(ops, e.Operation)
+			}
+			if !slices.Equal(ops, []string{"bulk_load", "update", "patch", "batch"}) {
+				t.Errorf("retest was written by %v, want bulk_load, update, patch, batch", ops)
+			}
+			batch := loadEvent(t, api.OpBatch)
+			d, err := f.store.ReadDeletion(context.Background(), bulkload.DemoTenant, "archived-registration")
+			if err != nil {
+				t.Fatal(err)
+			}
+			deletion := entry{Version: 2, Operation: examreg.OperationDelete, At: d.At, By: batch.RequestContext.Authorizer.JWT.Claims["sub"], RequestID: batch.RequestContext.RequestID}
+			checkHistory(t, pageHistory(t, f, ev, "archived-registration", invoke), []entry{entryOf(archived), deletion}, map[int64]process{1: archived})
+		}},
+	},
+	api.OpHistoryVersion: {
+		{name: "404 for a version not written", status: http.StatusNotFound, change: withPath(api.OpHistoryVersion, "version", "2")},
+		{name: "404 for an id that never existed", status: http.StatusNotFound, change: withPath(api.OpHistoryVersion, "id", "no-such-process")},
+		{name: "400 for version 0", status: http.StatusBadRequest, change: withPath(api.OpHistoryVersion, "version", "0"), check: errorFields("version")},
+		{name: "400 for a version with a leading zero", status: http.StatusBadRequest, change: withPath(api.OpHistoryVersion, "version", "01"), check: errorFields("version")},
+		{name: "400 for a version that is not a number", status: http.StatusBadRequest, change: withPath(api.OpHistoryVersion, "version", "one"), check: errorFields("version")},
+		theEvent(api.OpHistoryVersion),
+		{name: "each version as GET answered it, and 404 for a delete", run: func(t *testing.T, f *fixture, ev events.APIGatewayV2HTTPRequest, invoke invoker) {
+			retest, archived := changeDemoRecords(t, f)
+			for _, tc := range []struct {
+				id      string
+				version int64
+				want    process // nil: 404
+			}{
+				{"retest", 1, retest[1]}, {"retest", 2, retest[2]}, {"retest", 3, retest[3]}, {"retest", 4, retest[4]},
+				{"archived-registration", 1, archived}, {"archived-registration", 2, nil},
+			} {
+				t.Run(fmt.Sprintf("%s version %d", tc.id, tc.version), func(t *testing.T) {
+					ev := ev
+					setPath(t, &ev, api.OpHistoryVersion, map[string]string{"id": tc.id, "version": strconv.FormatInt(tc.version, 10)})
+					resp := invoke(t, ev)
+					if tc.want == nil {
+						checkAnswer(t, ev, resp, http.StatusNotFound, f.store.Table())
+						return
+					}
+					checkAnswer(t, ev, resp, http.StatusOK, f.store.Table())
+					var p process
+					decode(t, resp.Body, &p)
+					checkETag(t, resp, p)
+					if !reflect.DeepEqual(p, tc.want) {
+						t.Errorf("\n got %v\nwant %v (a consistent GET at that version)", p, tc.want)
+					}
+				})
+			}
+		}},
+	},
+}
+
+// changeDemoRecords writes demo records through the handlers, in process,
+// with the events of the write functions: retest by events/update.json,
+// events/patch.json and events/batch.json (versions 2, 3 and 4), and
+// archived-registration, which the batch deletes. It waits until the
+// history holds every write, and returns retest as a consistent GET
+// answered it at each version, and archived-registration as loaded.
+func changeDemoRecords(t *testing.T, f *fixture) (retest map[int64]process, archived process) {
+	t.Helper()
+	retest = map[int64]process{}
+	_, retest[1] = f.get(t, "retest")
+	_, archived = f.get(t, "archived-registration")
+	for i, op := range []api.Op{api.OpUpdate, api.OpPatch, api.OpBatch} {
+		if resp := f.invoke(t, op, loadEvent(t, op)); resp.StatusCode != http.StatusOK {
+			t.Fatalf("events/%s.json: %d %s", op, resp.StatusCode, resp.Body)
+		}
+		version := int64(i + 2)
+		if _, retest[version] = f.get(t, "retest"); entryOf(retest[version]).Version != version {
+			t.Fatalf("after events/%s.json retest is %v, want version %d", op, retest[version], version)
+		}
+	}
+	f.awaitVersion(t, "retest", 4)
+	f.awaitVersion(t, "archived-registration", 2)
+	return retest, archived
+}
+
+// pageHistory reads a record's whole history through the function, a page of
+// one entry at a time, following X-Exclusive-Start-Key (which Link must
+// carry too), and returns it newest first.
+func pageHistory(t *testing.T, f *fixture, ev events.APIGatewayV2HTTPRequest, id string, invoke invoker) []entry {
+	t.Helper()
+	setPath(t, &ev, api.OpHistory, map[string]string{"id": id})
+	setQuery(t, &ev, "limit=1")
+	var all []entry
+	for page := 1; ; page++ {
+		resp := invoke(t, ev)
+		checkAnswer(t, ev, resp, http.StatusOK, f.store.Table())
+		var entries []entry
+		decode(t, resp.Body, &entries)
+		all = append(all, entries...)
+		key := header(resp, "X-Exclusive-Start-Key")
+		if key == "" {
+			return all
+		}
+		if link := header(resp, "Link"); !strings.Contains(link, "exclusiveStartKey="+url.QueryEscape(key)) {
+			t.Errorf("Link %q does not carry X-Exclusive-Start-Key %q", link, key)
+		}
+		if page == 10 {
+			t.Fatalf("still a next page after %d pages: %v", page, all)
+		}
+		setQuery(t, &ev, "limit=1&exclusiveStartKey="+url.QueryEscape(key))
+	}
 }
 
 // eligibleIs checks the eligible processes (in order) and the last
@@ -269,7 +397,7 @@ func lambdaEnv(t *testing.T, op api.Op, table string, overrides map[string]strin
 		// What Lambda would say of the function; the emulator defaults them
 		// otherwise (300 s, 3008 MB). The timeout is generous: a busy machine
 		// must not turn a slow moto into a failed invocation.
-		"AWS_LAMBDA_FUNCTION_NAME":        strings.ToUpper(string(op[:1])) + string(op[1:]) + "Function",
+		"AWS_LAMBDA_FUNCTION_NAME":        functionName(t, op),
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "256",
 		"AWS_LAMBDA_FUNCTION_TIMEOUT":     "60",
 	}
@@ -290,6 +418,23 @@ func lambdaEnv(t *testing.T, op api.Op, table string, overrides map[string]strin
 		list = append(list, k+"="+env[k])
 	}
 	return list
+}
+
+// functionName is the logical id template.yaml gives op's function:
+// <Op>Function, the operation's name in any case (HistoryVersionFunction).
+func functionName(t *testing.T, op api.Op) string {
+	t.Helper()
+	tpl, err := samtemplate.LoadDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, r := range tpl.Resources {
+		if r.Type == "AWS::Serverless::Function" && strings.EqualFold(id, string(op)+"Function") {
+			return id
+		}
+	}
+	t.Fatalf("template.yaml has no function for %q", op)
+	return ""
 }
 
 // startEmulator runs a bootstrap under the emulator until the test ends; a
@@ -344,16 +489,52 @@ func invokeVia(emu *rietest.Emulator) invoker {
 	}
 }
 
-// buildBootstraps builds every function once for the whole test.
+// underEmulator runs the history writer's bootstrap under the emulator, one
+// emulator per table, and hands it the payload as Lambda's event source
+// mapping invokes it. Each emulator's bootstrap must serve every invocation:
+// initialized once.
+func underEmulator(rie, bootstrap string) streamFunction {
+	return func(t *testing.T, table string) func(*testing.T, []byte) []byte {
+		t.Helper()
+		emu := startEmulator(t, rie, bootstrap, lambdaEnv(t, historyWriter, table, nil))
+		t.Cleanup(func() {
+			if n := strings.Count(emu.Output(), "INIT START"); n != 1 {
+				t.Errorf("the function was initialized %d times, want once", n)
+			}
+		})
+		return func(t *testing.T, payload []byte) []byte {
+			t.Helper()
+			ctx, cancel := context.WithTimeout(context.Background(), rietest.DefaultInvokeTimeout)
+			defer cancel()
+			status, body, err := emu.Invoke(ctx, payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if status != http.StatusOK {
+				t.Fatalf("the emulator answered %d (the function failed): %s", status, body)
+			}
+			return body
+		}
+	}
+}
+
+// buildBootstraps builds every function of functions/ once for the whole
+// test, HTTP and stream functions alike.
 func buildBootstraps(t *testing.T) map[string]string {
 	t.Helper()
 	root, err := rietest.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
+	dirs, err := os.ReadDir(filepath.Join(root, "functions"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var pkgs []string
-	for _, r := range api.Routes {
-		pkgs = append(pkgs, "./functions/"+string(r.Op))
+	for _, d := range dirs {
+		if d.IsDir() {
+			pkgs = append(pkgs, "./functions/"+d.Name())
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -367,9 +548,10 @@ func buildBootstraps(t *testing.T) map[string]string {
 }
 
 // TestFunctionsUnderRIE runs every function under the Runtime Interface
-// Emulator with its events/<op>.json and with the scenarios above, then
-// checks that the configuration each function reads from its environment is
-// honoured.
+// Emulator with its events/<op>.json: an HTTP function with the scenarios
+// above, the stream function as checkStreamFunction delivers its event, the
+// answers and the table checked as in process. Then it checks that the
+// configuration each function reads from its environment is honoured.
 func TestFunctionsUnderRIE(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: needs the Lambda Runtime Interface Emulator and a DynamoDB engine (run without -short)")
@@ -379,10 +561,14 @@ func TestFunctionsUnderRIE(t *testing.T) {
 
 	for _, op := range sortedOps(eventFiles(t)) {
 		t.Run(string(op), func(t *testing.T) {
+			if op == historyWriter {
+				checkStreamFunction(t, underEmulator(rie, bootstraps[string(op)]))
+				return
+			}
 			if _, ok := successChecks[op]; !ok {
 				t.Fatalf("no checks for operation %q", op)
 			}
-			f := newFixture(t)
+			f := newFixtureFor(t, op)
 			emu := startEmulator(t, rie, bootstraps[string(op)], lambdaEnv(t, op, f.store.Table(), nil))
 			invoke := invokeVia(emu)
 			for _, sc := range append(commonScenarios(op), scenarios[op]...) {
@@ -427,22 +613,29 @@ func TestFunctionsUnderRIE(t *testing.T) {
 		checkAnswer(t, ev, invoke(t, ev), http.StatusOK, f.store.Table())
 	})
 
-	t.Run("init fails without TABLE_NAME", func(t *testing.T) {
-		emu := startEmulator(t, rie, bootstraps["get"], lambdaEnv(t, api.OpGet, "", map[string]string{"TABLE_NAME": ""}))
-		payload, _ := json.Marshal(loadEvent(t, api.OpGet))
-		ctx, cancel := context.WithTimeout(context.Background(), rietest.DefaultInvokeTimeout)
-		defer cancel()
-		status, body, err := emu.Invoke(ctx, payload)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// The emulator answers a failed init 502, as Lambda's Invoke API
-		// answers a function error; the function logged why and exited.
-		if status != http.StatusBadGateway {
-			t.Errorf("the emulator answered %d %s, want 502 for a function whose init failed", status, body)
-		}
-		if out := emu.Output(); !strings.Contains(out, "TABLE_NAME is not set") {
-			t.Errorf("the function did not log why its init failed:\n%s", out)
-		}
-	})
+	// Every kind of function, an HTTP one (api.MustFromEnv) and the stream
+	// one (history.MustFromEnv), needs its table.
+	for _, op := range []api.Op{api.OpGet, historyWriter} {
+		t.Run(string(op)+" init fails without TABLE_NAME", func(t *testing.T) {
+			emu := startEmulator(t, rie, bootstraps[string(op)], lambdaEnv(t, op, "", map[string]string{"TABLE_NAME": ""}))
+			payload, err := os.ReadFile(eventFiles(t)[op])
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), rietest.DefaultInvokeTimeout)
+			defer cancel()
+			status, body, err := emu.Invoke(ctx, payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The emulator answers a failed init 502, as Lambda's Invoke API
+			// answers a function error; the function logged why and exited.
+			if status != http.StatusBadGateway {
+				t.Errorf("the emulator answered %d %s, want 502 for a function whose init failed", status, body)
+			}
+			if out := emu.Output(); !strings.Contains(out, "TABLE_NAME is not set") {
+				t.Errorf("the function did not log why its init failed:\n%s", out)
+			}
+		})
+	}
 }
