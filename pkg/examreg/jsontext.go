@@ -41,9 +41,13 @@ func ParseJSON(data []byte) (Value, error) {
 }
 
 // parser builds a Value from tokens, keeping the path it is at for errors.
+// Children are gathered on a stack shared by every container and copied out
+// once each container ends, so a container costs one allocation.
 type parser struct {
-	dec  *jsontext.Decoder
-	path []pathStep
+	dec     *jsontext.Decoder
+	path    []pathStep
+	items   []Value
+	members []Member
 }
 
 // pathStep is a member name or, when index >= 0, an array index.
@@ -53,55 +57,108 @@ type pathStep struct {
 }
 
 func (p *parser) value() (Value, error) {
-	tok, err := p.dec.ReadToken()
-	if err != nil {
-		return Value{}, err
-	}
-	switch tok.Kind() {
-	case 'n':
-		return Value{}, nil
-	case 't', 'f':
-		return BoolValue(tok.Bool()), nil
-	case '"':
-		return StringValue(tok.String()), nil
-	case '0':
-		return NumberValue(tok.String()), nil
+	switch p.dec.PeekKind() {
 	case '[':
-		items := []Value{}
+		if _, err := p.dec.ReadToken(); err != nil { // too deep, say
+			return Value{}, err
+		}
+		base := len(p.items)
 		for p.dec.PeekKind() != ']' {
-			p.path = append(p.path, pathStep{index: len(items)})
+			p.path = append(p.path, pathStep{index: len(p.items) - base})
 			item, err := p.value()
 			if err != nil {
 				return Value{}, err
 			}
 			p.path = p.path[:len(p.path)-1]
-			items = append(items, item)
+			p.items = append(p.items, item)
 		}
-		p.dec.ReadToken()
+		if _, err := p.dec.ReadToken(); err != nil {
+			return Value{}, err
+		}
+		items := append([]Value{}, p.items[base:]...)
+		p.items = p.items[:base]
 		return ArrayValue(items), nil
-	}
-	// '{': jsontext checks that names are strings and unique.
-	members := []Member{}
-	for p.dec.PeekKind() != '}' {
-		name, err := p.dec.ReadToken()
-		if err != nil {
-			if errors.Is(err, jsontext.ErrDuplicateName) {
-				p.path = append(p.path, pathStep{name: duplicateName(err), index: -1})
+	case '{':
+		if _, err := p.dec.ReadToken(); err != nil {
+			return Value{}, err
+		}
+		base := len(p.members)
+		for p.dec.PeekKind() != '}' {
+			raw, err := p.dec.ReadValue() // jsontext checks that names are strings and unique
+			if err != nil {
+				if errors.Is(err, jsontext.ErrDuplicateName) {
+					p.path = append(p.path, pathStep{name: duplicateName(err), index: -1})
+				}
+				return Value{}, err
 			}
+			name := p.text(raw)
+			p.path = append(p.path, pathStep{name: name, index: -1})
+			v, err := p.value()
+			if err != nil {
+				return Value{}, err
+			}
+			p.path = p.path[:len(p.path)-1]
+			p.members = append(p.members, Member{Name: name, Value: v})
+		}
+		if _, err := p.dec.ReadToken(); err != nil {
 			return Value{}, err
 		}
-		n := name.String() // a token is valid until the next read
-		p.path = append(p.path, pathStep{name: n, index: -1})
-		v, err := p.value()
-		if err != nil {
-			return Value{}, err
-		}
-		p.path = p.path[:len(p.path)-1]
-		members = append(members, Member{Name: n, Value: v})
+		members := append([]Member{}, p.members[base:]...)
+		p.members = p.members[:base]
+		return ObjectValue(members), nil
 	}
-	p.dec.ReadToken()
-	return ObjectValue(members), nil
+	raw, err := p.dec.ReadValue()
+	if err != nil {
+		return Value{}, err
+	}
+	switch raw[0] {
+	case 'n':
+		return Value{}, nil
+	case 't':
+		return BoolValue(true), nil
+	case 'f':
+		return BoolValue(false), nil
+	case '"':
+		return StringValue(p.text(raw)), nil
+	}
+	return NumberValue(string(raw)), nil
 }
+
+// text is the string a raw JSON string holds. The names of the schema come
+// from one table rather than a new allocation each.
+func (p *parser) text(raw jsontext.Value) string {
+	quoted := raw[1 : len(raw)-1]
+	if bytes.IndexByte(quoted, '\\') < 0 {
+		if name, ok := knownNames[string(quoted)]; ok {
+			return name
+		}
+		return string(quoted)
+	}
+	unquoted, _ := jsontext.AppendUnquote(nil, raw) // jsontext has checked it
+	return string(unquoted)
+}
+
+// knownNames are the member names of the bodies the service reads.
+var knownNames = func() map[string]string {
+	names := map[string]string{}
+	var walk func(s *shape)
+	walk = func(s *shape) {
+		if s.item != nil {
+			walk(s.item)
+		}
+		if s.object != nil {
+			for _, n := range s.object.names {
+				names[n] = n
+				walk(s.object.shapes[n])
+			}
+		}
+	}
+	walk(processShape)
+	for _, n := range []string{"op", "path", "from", "value", "operations", "operation", "id", "patch_directives"} {
+		names[n] = n
+	}
+	return names
+}()
 
 // duplicateName is the repeated name a duplicate-name error points at.
 func duplicateName(err error) string {
@@ -190,8 +247,16 @@ func AppendJSON(dst []byte, v Value) []byte {
 
 // AppendString appends s as a JSON string. Every string the service holds is
 // valid UTF-8: it was parsed strictly, or read from DynamoDB, which stores
-// only UTF-8.
+// only UTF-8. Most strings need no escape and are copied as they are; the
+// others are quoted by jsontext.
 func AppendString(dst []byte, s string) []byte {
-	out, _ := jsontext.AppendQuote(dst, s)
-	return out
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			out, _ := jsontext.AppendQuote(dst, s)
+			return out
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
 }

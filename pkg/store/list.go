@@ -46,7 +46,8 @@ func (s *Store) ListProcesses(ctx context.Context, tenant string, opt ListOption
 	if err != nil {
 		return Page{}, translate(err)
 	}
-	page := Page{JSON: []byte{'['}, Count: len(out.Items)}
+	// Most records are well under 1 KB as JSON: one allocation, usually.
+	page := Page{JSON: append(make([]byte, 0, 2+len(out.Items)*1024), '['), Count: len(out.Items)}
 	for i, item := range out.Items {
 		if i > 0 {
 			page.JSON = append(page.JSON, ',')
@@ -94,6 +95,9 @@ func (s *Store) Candidates(ctx context.Context, tenant string) ([]examreg.Candid
 		out, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, translate(err)
+		}
+		if buf == nil {
+			buf = make([]byte, 0, len(out.Items)*1024)
 		}
 		for _, item := range out.Items {
 			start := len(buf)
