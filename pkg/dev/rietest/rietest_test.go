@@ -41,7 +41,7 @@ func echo(t *testing.T) string {
 			return
 		}
 		var paths map[string]string
-		paths, buildErr = rietest.Build(context.Background(), root, dir, "./pkg/rietest/testdata/echo")
+		paths, buildErr = rietest.Build(context.Background(), root, dir, "./pkg/dev/rietest/testdata/echo")
 		echoPath = paths["echo"]
 	})
 	if buildErr != nil {
