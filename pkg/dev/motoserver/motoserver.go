@@ -50,10 +50,14 @@ func Check() error {
 }
 
 // Start launches moto on port (0 for a free one) and returns once it listens.
-// The server exits when Close is called or when this process ends.
+// The server exits when Close is called or when this process ends. It runs in
+// a process group of its own, so a Ctrl-C in the terminal reaches only this
+// process, which then stops it with Close: a SIGINT landing in Python while it
+// writes makes it abort ("Fatal Python error: _enter_buffered_busy").
 func Start(port int) (*Server, error) {
 	cmd := exec.Command(Python(), "-c", launcher, fmt.Sprint(port))
 	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = ownProcessGroup()
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
