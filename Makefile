@@ -35,8 +35,12 @@ help:
 	@echo "make soak [SOAK_DURATION=5m]  a long mixed concurrent workload"
 	@echo "make bench                measurements, written to BENCHMARKS.md"
 
+# The server is built, then run by exec: Ctrl-C reaches it, not a `go run`,
+# and it stops moto, says "stopped" and exits 0 (see cmd/localapi).
 run: check-moto
-	$(GO) run ./cmd/localapi
+	@echo "building the local server (the first build takes a minute or two)"
+	@$(GO) build -o bin/localapi ./cmd/localapi
+	@exec bin/localapi
 
 token:
 	@$(GO) run ./cmd/devtoken -tenant "$(TENANT)" -sub "$(SUB)"
