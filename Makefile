@@ -1,10 +1,10 @@
 # Exam Reg Processes service. `make run` and `make test` do all set-up on a
-# fresh machine that has Go, Python with moto, and cfn-lint.
+# fresh machine that has Go and a Python 3 that can create a virtual
+# environment: see cmd/devsetup.
 
 SHELL := /bin/bash
 GO ?= go
 PYTHON ?= python3
-export MOTO_PYTHON ?= $(PYTHON)
 TABLE_NAME ?= examreg
 PORT ?= 3000
 TENANT ?= demo
@@ -24,7 +24,14 @@ FUZZTIME ?= 60s
 SOAK_DURATION ?= 5m
 FUZZ_TARGETS := pkg/examreg:FuzzDecodeProcess pkg/examreg:FuzzApplyPatch pkg/examreg:FuzzParseFields pkg/store:FuzzDecodePageKey
 
-.PHONY: help run token test unit vet lint build clean check-moto check-cfn-lint fuzz soak bench
+# bin/devsetup checks Go against go.mod and what a target needs, names
+# everything missing at once, installs what it can (moto and cfn-lint into
+# .venv when PYTHON lacks them), and then runs the command after `--` with
+# MOTO_PYTHON set and cfn-lint on PATH.
+DEVSETUP = bin/devsetup -go '$(GO)' -python '$(PYTHON)'
+WITH_PYTHON_TOOLS = $(DEVSETUP) python-tools --
+
+.PHONY: help run token test unit vet build clean fuzz soak bench
 
 help:
 	@echo "make run                  the API on http://127.0.0.1:$(PORT) (moto started for you, demo data, dev token)"
@@ -37,18 +44,24 @@ help:
 
 # The server is built, then run by exec: Ctrl-C reaches it, not a `go run`,
 # and it stops moto, says "stopped" and exits 0 (see cmd/localapi).
-run: check-moto
+run: bin/devsetup
+	@$(DEVSETUP) python-tools
 	@echo "building the local server (the first build takes a minute or two)"
 	@$(GO) build -o bin/localapi ./cmd/localapi
-	@exec bin/localapi
+	@exec $(WITH_PYTHON_TOOLS) bin/localapi
 
 token:
 	@$(GO) run ./cmd/devtoken -tenant "$(TENANT)" -sub "$(SUB)"
 
-test: check-moto check-cfn-lint vet $(RIE)
-	$(GO) test -count=1 ./...
-	$(GO) test -short -run '^$$' -bench . -benchtime 1x ./pkg/api
-	cfn-lint template.yaml
+# Everything test needs is checked first, so that all that is missing is
+# named before anything slow runs.
+test: bin/devsetup
+	@$(DEVSETUP) python-tools
+	@$(MAKE) --no-print-directory vet
+	@$(MAKE) --no-print-directory -s $(RIE)
+	$(WITH_PYTHON_TOOLS) $(GO) test -count=1 ./...
+	$(WITH_PYTHON_TOOLS) $(GO) test -short -run '^$$' -bench . -benchtime 1x ./pkg/api
+	$(WITH_PYTHON_TOOLS) cfn-lint template.yaml
 
 # Fast tests only: no DynamoDB engine, no emulator.
 unit:
@@ -67,14 +80,13 @@ fuzz:
 	done
 
 # The mixed concurrent workload for SOAK_DURATION (default 5m) against moto.
-soak: check-moto
-	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -count=1 -run '^TestSoak$$' -timeout 0 -v ./pkg/api
+soak: bin/devsetup
+	SOAK_DURATION=$(SOAK_DURATION) $(WITH_PYTHON_TOOLS) $(GO) test -count=1 -run '^TestSoak$$' -timeout 0 -v ./pkg/api
 
 # Every measurement of BENCHMARKS.md, in one run (a few minutes on 2 cores).
-bench: check-moto $(RIE)
-	@mkdir -p bin
-	set -o pipefail; $(GO) test -short -run '^$$' -bench . -benchmem -benchtime 2000x ./pkg/api | tee bin/bench-handlers.txt
-	$(GO) run ./cmd/bench -handlers bin/bench-handlers.txt -out BENCHMARKS.md
+bench: bin/devsetup $(RIE)
+	set -o pipefail; $(WITH_PYTHON_TOOLS) $(GO) test -short -run '^$$' -bench . -benchmem -benchtime 2000x ./pkg/api | tee bin/bench-handlers.txt
+	$(WITH_PYTHON_TOOLS) $(GO) run ./cmd/bench -handlers bin/bench-handlers.txt -out BENCHMARKS.md
 
 build: $(addprefix bin/lambda/,$(addsuffix /bootstrap,$(FUNCTIONS)))
 
@@ -88,15 +100,14 @@ build-%Function:
 
 # The AWS Lambda Runtime Interface Emulator, for the end-to-end tests.
 $(RIE):
-	GOBIN=$(dir $(RIE)) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+	@echo "installing the Lambda Runtime Interface Emulator into bin/ (first time only)"
+	@GOBIN=$(dir $(RIE)) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
 
-check-moto:
-	@$(MOTO_PYTHON) -c 'import moto.moto_server.werkzeug_app, werkzeug' 2>/dev/null || { \
-	  echo "moto's server is not importable by $(MOTO_PYTHON)."; \
-	  echo "Install it with: $(MOTO_PYTHON) -m pip install 'moto[server]'  (or set PYTHON=/path/to/python)"; exit 1; }
-
-check-cfn-lint:
-	@command -v cfn-lint >/dev/null || { echo "cfn-lint is missing. Install it with: $(PYTHON) -m pip install cfn-lint"; exit 1; }
+# Built in GOPATH mode, which ignores go.mod's go line: a Go older than
+# go.mod asks for still builds it, and it says so.
+bin/devsetup: $(filter-out %_test.go,$(wildcard cmd/devsetup/*.go))
+	@command -v $(GO) >/dev/null || { echo "Go is missing: install Go $$(sed -n 's/^go //p' go.mod) or newer from https://go.dev/dl/"; exit 1; }
+	@GO111MODULE=off GOFLAGS= $(GO) build -o $@ ./cmd/devsetup
 
 clean:
 	rm -rf bin .aws-sam

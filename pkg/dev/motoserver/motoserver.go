@@ -43,7 +43,7 @@ func Python() string {
 func Check() error {
 	out, err := exec.Command(Python(), "-c", "import moto.moto_server.werkzeug_app, werkzeug").CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("moto is not importable by %s (%v: %s); install it with: %s -m pip install 'moto[server]' (or set MOTO_PYTHON)",
+		return fmt.Errorf("moto is not importable by %s (%v: %s); set MOTO_PYTHON to a Python that has it (.venv/bin/python once `make test` has installed it there) or install it: %s -m pip install -r requirements-dev.txt",
 			Python(), err, strings.TrimSpace(string(out)), Python())
 	}
 	return nil
