@@ -1,6 +1,6 @@
 # Exam Reg Processes service. `make run` and `make test` do all set-up on a
-# fresh machine that has Go and a Python 3 that can create a virtual
-# environment: see cmd/devsetup.
+# fresh machine that has Go, a Python 3 that can create a virtual environment
+# and, for the OpenAPI linters, Node.js: see cmd/devsetup.
 
 SHELL := /bin/bash
 GO ?= go
@@ -26,21 +26,33 @@ FUZZ_TARGETS := pkg/examreg:FuzzDecodeProcess pkg/examreg:FuzzApplyPatch pkg/exa
 
 # bin/devsetup checks Go against go.mod and what a target needs, names
 # everything missing at once, installs what it can (moto and cfn-lint into
-# .venv when PYTHON lacks them), and then runs the command after `--` with
-# MOTO_PYTHON set and cfn-lint on PATH.
+# .venv when PYTHON lacks them, the OpenAPI linters into node_modules), and
+# then runs the command after `--` with MOTO_PYTHON set and cfn-lint on PATH.
 DEVSETUP = bin/devsetup -go '$(GO)' -python '$(PYTHON)'
 WITH_PYTHON_TOOLS = $(DEVSETUP) python-tools --
 
-.PHONY: help run token test unit vet build clean fuzz soak bench
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# Packages being rewritten on another branch (issue #11): staticcheck's
+# findings in them are shown but do not fail the build until that lands.
+# Empty this list then.
+STATICCHECK_ADVISORY := ./pkg/examreg/... ./pkg/store/... ./pkg/api/...
+STATICCHECK_PACKAGES = $(filter-out $(shell $(GO) list $(STATICCHECK_ADVISORY)),$(shell $(GO) list ./...))
+
+.PHONY: help run token test unit lint build clean fuzz soak bench
 
 help:
-	@echo "make run                  the API on http://127.0.0.1:$(PORT) (moto started for you, demo data, dev token)"
+	@echo "make run                  the API on http://127.0.0.1:$(PORT) (moto started for you, demo data, dev token); Ctrl-C stops it"
 	@echo "make token TENANT=<id>    a dev token for the local server [SUB=<user>]"
-	@echo "make test                 vet, unit, integration (moto), Lambda emulator and template tests"
+	@echo "make test                 lint, then unit, integration (moto), Lambda emulator and template tests"
+	@echo "make unit                 only the tests that need no DynamoDB engine nor emulator (go test -short)"
+	@echo "make lint                 gofmt, go vet, go mod tidy -diff, staticcheck, and the OpenAPI linters (Node.js)"
 	@echo "make build                arm64 bootstrap of every function in bin/lambda/<op>/"
+	@echo "make build-<Op>Function   one function, as sam build runs it (ARTIFACTS_DIR=<dir>)"
 	@echo "make fuzz [FUZZTIME=60s]  every fuzz target"
 	@echo "make soak [SOAK_DURATION=5m]  a long mixed concurrent workload"
 	@echo "make bench                measurements, written to BENCHMARKS.md"
+	@echo "make clean                remove bin/ and .aws-sam/ (not .venv/ nor node_modules/)"
+	@echo "PYTHON=/path/to/python3   the Python to find moto and cfn-lint in, or to create .venv with (default python3)"
 
 # The server is built, then run by exec: Ctrl-C reaches it, not a `go run`,
 # and it stops moto, says "stopped" and exits 0 (see cmd/localapi).
@@ -56,8 +68,8 @@ token:
 # Everything test needs is checked first, so that all that is missing is
 # named before anything slow runs.
 test: bin/devsetup
-	@$(DEVSETUP) python-tools
-	@$(MAKE) --no-print-directory vet
+	@$(DEVSETUP) python-tools openapi-linters
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory -s $(RIE)
 	$(WITH_PYTHON_TOOLS) $(GO) test -count=1 ./...
 	$(WITH_PYTHON_TOOLS) $(GO) test -short -run '^$$' -bench . -benchtime 1x ./pkg/api
@@ -67,10 +79,17 @@ test: bin/devsetup
 unit:
 	$(GO) test -short ./...
 
-vet:
+# The OpenAPI linters are skipped, with a line saying so, where npm is
+# missing, unless OPENAPI_LINT=required (as in .ci/run).
+lint: bin/devsetup
+	@$(DEVSETUP)
 	@test -z "$$(gofmt -l .)" || { echo "not gofmt-clean:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 	$(GO) mod tidy -diff
+	@echo "$(STATICCHECK) <every package but $(STATICCHECK_ADVISORY)>"
+	@$(STATICCHECK) $(STATICCHECK_PACKAGES)
+	@$(STATICCHECK) $(STATICCHECK_ADVISORY) || echo "staticcheck: the findings above are in packages being rewritten (STATICCHECK_ADVISORY); they do not fail the build yet"
+	$(DEVSETUP) openapi-linters -- npm run --silent lint:openapi
 
 # Each fuzz target for FUZZTIME (default 60s), from its seed corpus in testdata/fuzz.
 fuzz:

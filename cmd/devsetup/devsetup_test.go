@@ -155,13 +155,13 @@ func devsetup(t *testing.T, dir string, env []string, args ...string) (int, stri
 
 func TestEveryMissingPrerequisiteIsNamedAtOnce(t *testing.T) {
 	root := repo(t)
-	code, stdout, stderr := devsetup(t, root, []string{"PATH=" + t.TempDir()},
+	code, stdout, stderr := devsetup(t, root, []string{"PATH=" + t.TempDir(), "OPENAPI_LINT=required"},
 		"-go", fakeGo(t, "go1.21.0"), "-python", filepath.Join(t.TempDir(), "python3"),
-		needPythonTools, "--", "/bin/false")
+		needPythonTools, needOpenAPILinters, "--", "/bin/false")
 	if code != 1 {
 		t.Errorf("exit code %d, want 1", code)
 	}
-	for _, want := range []string{"2 prerequisites are missing", "Go 1.26 or newer", "moto[server] and cfn-lint", "PYTHON="} {
+	for _, want := range []string{"3 prerequisites are missing", "Go 1.26 or newer", "moto[server] and cfn-lint", "PYTHON=", "Node.js", "OPENAPI_LINT=required"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
@@ -183,6 +183,20 @@ func TestTheCommandRunsWithTheTools(t *testing.T) {
 		"-go", fakeGo(t, "go1.26.8"), "-python", python, needPythonTools, "--", "sh", "-c", `echo "$MOTO_PYTHON"; command -v cfn-lint`)
 	if want := python + "\n" + filepath.Join(dir, "cfn-lint") + "\n"; code != 0 || stdout != want {
 		t.Errorf("exit %d, stdout %q, want %q; stderr:\n%s", code, stdout, want, stderr)
+	}
+}
+
+func TestTheOpenAPILintersAreSkippedWithoutNpm(t *testing.T) {
+	root := repo(t)
+	goCmd := fakeGo(t, "go1.26.8")
+	code, stdout, stderr := devsetup(t, root, []string{"PATH=" + t.TempDir(), "OPENAPI_LINT="},
+		"-go", goCmd, needOpenAPILinters, "--", "/bin/false")
+	if code != 0 || !strings.HasPrefix(stdout, "SKIPPED the OpenAPI linters") || strings.Count(stdout, "\n") != 1 || stderr != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 0 and one SKIPPED line", code, stdout, stderr)
+	}
+	// Checking alone (no command) says nothing: the lint step says SKIPPED.
+	if code, stdout, stderr := devsetup(t, root, []string{"PATH=" + t.TempDir()}, "-go", goCmd, needOpenAPILinters); code != 0 || stdout+stderr != "" {
+		t.Errorf("check only: exit %d, output %q", code, stdout+stderr)
 	}
 }
 

@@ -13,6 +13,10 @@
 //	                 Python) when they are there. Otherwise devsetup creates
 //	                 .venv with -python and installs into it the versions
 //	                 requirements-dev.txt pins.
+//	openapi-linters  the OpenAPI linters package.json pins, installed into
+//	                 node_modules with npm ci. Without npm, COMMAND is skipped,
+//	                 with a line saying so, unless OPENAPI_LINT=required, which
+//	                 makes npm a missing prerequisite.
 //
 // Every missing prerequisite is named, each with what fixes it, and the exit
 // status is then 1. Otherwise COMMAND, if given, replaces devsetup (exec, so
@@ -53,18 +57,25 @@ type setup struct {
 	// first on PATH.
 	motoPython string
 	cfnLintDir string
+	// openAPILintersMissing: npm is absent and the linters are not required.
+	openAPILintersMissing bool
 }
 
 // options are devsetup's flags and arguments.
 type options struct {
-	root    string // the repository: go.mod, requirements-dev.txt
+	root    string // the repository: go.mod, requirements-dev.txt, package.json
 	goCmd   string
 	python  string
 	needs   []string
 	command []string
+	// openAPILintRequired makes a missing npm a problem (OPENAPI_LINT=required).
+	openAPILintRequired bool
 }
 
-const needPythonTools = "python-tools"
+const (
+	needPythonTools    = "python-tools"
+	needOpenAPILinters = "openapi-linters"
+)
 
 func run(args []string, stdout, stderr io.Writer) int {
 	opts, err := parseArgs(args, stderr)
@@ -78,6 +89,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	if len(opts.command) == 0 {
+		return 0
+	}
+	if s.openAPILintersMissing && contains(opts.needs, needOpenAPILinters) {
+		fmt.Fprintln(stdout, "SKIPPED the OpenAPI linters (redocly, spectral): npm is not installed. "+
+			"Install Node.js "+nodeVersion+" with npm to run them: "+nodeInstall+".")
 		return 0
 	}
 	if s.motoPython != "" {
@@ -101,7 +117,7 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	if err != nil {
 		return options{}, err
 	}
-	opts := options{root: root}
+	opts := options{root: root, openAPILintRequired: os.Getenv("OPENAPI_LINT") == "required"}
 	fs := flag.NewFlagSet("devsetup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&opts.goCmd, "go", "go", "the Go command the build uses")
@@ -118,8 +134,8 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 		}
 	}
 	for _, need := range rest {
-		if need != needPythonTools {
-			return options{}, fmt.Errorf("unknown need %q (known: %s)", need, needPythonTools)
+		if need != needPythonTools && need != needOpenAPILinters {
+			return options{}, fmt.Errorf("unknown need %q (known: %s, %s)", need, needPythonTools, needOpenAPILinters)
 		}
 	}
 	opts.needs = rest
@@ -140,6 +156,11 @@ func check(opts options, progress io.Writer) setup {
 		tools, problems := setUpPythonTools(opts.root, opts.python, progress)
 		s.problems = append(s.problems, problems...)
 		s.motoPython, s.cfnLintDir = tools.python, tools.cfnLintDir
+	}
+	if contains(opts.needs, needOpenAPILinters) {
+		missing, problems := setUpOpenAPILinters(opts.root, opts.openAPILintRequired, progress)
+		s.problems = append(s.problems, problems...)
+		s.openAPILintersMissing = missing
 	}
 	return s
 }
@@ -188,12 +209,12 @@ func runLogged(cmd *exec.Cmd, logPath string) error {
 	return nil
 }
 
-// summary returns the error lines of pip's output, or else its last lines,
-// at most 6, indented: retry warnings can fill the last lines.
+// summary returns the error lines of pip's or npm's output, or else its last
+// lines, at most 6, indented: retry warnings can fill the last lines.
 func summary(out string) string {
 	var errorLines []string
 	for _, line := range strings.Split(out, "\n") {
-		if strings.HasPrefix(line, "ERROR") {
+		if strings.HasPrefix(line, "ERROR") || strings.HasPrefix(line, "npm error") {
 			errorLines = append(errorLines, line)
 		}
 	}
