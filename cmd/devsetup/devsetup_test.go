@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -79,6 +80,26 @@ func TestVersionAtLeast(t *testing.T) {
 		if got := versionAtLeast(c.have, c.want); got != c.ok {
 			t.Errorf("versionAtLeast(%q, %q) = %v", c.have, c.want, got)
 		}
+	}
+}
+
+func TestParseArgs(t *testing.T) {
+	repo(t)
+	for _, c := range []struct {
+		args           []string
+		needs, command string
+	}{
+		{[]string{"-go", "g", "--", "echo", "-x"}, "", "echo -x"},
+		{[]string{"-python", "p", "python-tools", "openapi-linters"}, "python-tools openapi-linters", ""},
+		{[]string{"python-tools", "--", "a", "--", "b"}, "python-tools", "a -- b"},
+	} {
+		opts, err := parseArgs(c.args, io.Discard)
+		if err != nil || strings.Join(opts.needs, " ") != c.needs || strings.Join(opts.command, " ") != c.command {
+			t.Errorf("parseArgs(%q) = needs %q, command %q, %v; want %q, %q", c.args, opts.needs, opts.command, err, c.needs, c.command)
+		}
+	}
+	if _, err := parseArgs([]string{"python"}, io.Discard); err == nil {
+		t.Error("an unknown need was accepted")
 	}
 }
 

@@ -91,7 +91,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if len(opts.command) == 0 {
 		return 0
 	}
-	if s.openAPILintersMissing && contains(opts.needs, needOpenAPILinters) {
+	if s.openAPILintersMissing {
 		fmt.Fprintln(stdout, "SKIPPED the OpenAPI linters (redocly, spectral): npm is not installed. "+
 			"Install Node.js "+nodeVersion+" with npm to run them: "+nodeInstall+".")
 		return 0
@@ -118,6 +118,13 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 		return options{}, err
 	}
 	opts := options{root: root, openAPILintRequired: os.Getenv("OPENAPI_LINT") == "required"}
+	// The command first: the flag package would take its "--" for its own.
+	for i, a := range args {
+		if a == "--" {
+			args, opts.command = args[:i], args[i+1:]
+			break
+		}
+	}
 	fs := flag.NewFlagSet("devsetup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&opts.goCmd, "go", "go", "the Go command the build uses")
@@ -126,13 +133,6 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 		return options{}, err
 	}
 	rest := fs.Args()
-	for i, a := range rest {
-		if a == "--" {
-			opts.command = rest[i+1:]
-			rest = rest[:i]
-			break
-		}
-	}
 	for _, need := range rest {
 		if need != needPythonTools && need != needOpenAPILinters {
 			return options{}, fmt.Errorf("unknown need %q (known: %s, %s)", need, needPythonTools, needOpenAPILinters)
@@ -191,7 +191,7 @@ func contains(list []string, s string) bool {
 }
 
 // runLogged runs cmd with its output going to the file logPath, and on
-// failure returns an error carrying the output's last lines.
+// failure returns an error carrying the gist of that output.
 func runLogged(cmd *exec.Cmd, logPath string) error {
 	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
 		return err
