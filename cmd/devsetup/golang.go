@@ -25,11 +25,12 @@ func checkGo(root, goCmd string) *problem {
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		// Such as "go: go.mod requires go >= 1.26 (running go 1.22.0;
-		// GOTOOLCHAIN=local)", or goCmd is not there.
-		return &problem{
-			what: fmt.Sprintf("%s (%s env GOVERSION: %v)\n%s", what, goCmd, err, lastLines(string(out), 3)),
-			fix:  goInstall + ", or, with Go 1.21 or newer, let it fetch the right toolchain: GOTOOLCHAIN=auto",
+		// GOTOOLCHAIN=local)", a failed toolchain download, or no goCmd.
+		fix := goInstall
+		if strings.Contains(string(out), "GOTOOLCHAIN=local") {
+			fix += ", or let this Go fetch it: GOTOOLCHAIN=auto"
 		}
+		return &problem{what: fmt.Sprintf("%s (%s env GOVERSION: %v)\n%s", what, goCmd, err, lastLines(string(out), 3)), fix: fix}
 	}
 	have := strings.TrimSpace(string(out))
 	if !strings.HasPrefix(have, "go") {
