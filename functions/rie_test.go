@@ -498,7 +498,8 @@ func underEmulator(rie, bootstrap string) streamFunction {
 		t.Helper()
 		emu := startEmulator(t, rie, bootstrap, lambdaEnv(t, historyWriter, table, nil))
 		t.Cleanup(func() {
-			if n := strings.Count(emu.Output(), "INIT START"); n != 1 {
+			out, _ := emu.WaitForOutput("INIT START", rietest.DefaultOutputTimeout)
+			if n := strings.Count(out, "INIT START"); n != 1 {
 				t.Errorf("the function was initialized %d times, want once", n)
 			}
 		})
@@ -589,7 +590,8 @@ func TestFunctionsUnderRIE(t *testing.T) {
 				})
 			}
 			// One bootstrap process served every invocation: none crashed it.
-			if n := strings.Count(emu.Output(), "INIT START"); n != 1 {
+			out, _ := emu.WaitForOutput("INIT START", rietest.DefaultOutputTimeout)
+			if n := strings.Count(out, "INIT START"); n != 1 {
 				t.Errorf("the function was initialized %d times, want once", n)
 			}
 		})
@@ -633,7 +635,7 @@ func TestFunctionsUnderRIE(t *testing.T) {
 			if status != http.StatusBadGateway {
 				t.Errorf("the emulator answered %d %s, want 502 for a function whose init failed", status, body)
 			}
-			if out := emu.Output(); !strings.Contains(out, "TABLE_NAME is not set") {
+			if out, ok := emu.WaitForOutput("TABLE_NAME is not set", rietest.DefaultOutputTimeout); !ok {
 				t.Errorf("the function did not log why its init failed:\n%s", out)
 			}
 		})

@@ -9,8 +9,8 @@
 // history with the handler the history writer function runs. Tokens are HS256 JWTs signed with $LOCAL_JWT_SECRET;
 // it prints one for the demo tenant. It reads the environment the Lambda
 // functions read (TABLE_NAME, MAX_PROCESSES_PER_TENANT, TENANT_CLAIM) and
-// listens on 127.0.0.1:$PORT (default 3000). Ctrl-C stops everything it
-// started.
+// listens on 127.0.0.1:$PORT (default 3000). Ctrl-C (or SIGTERM, SIGHUP)
+// stops everything it started; it then says "stopped" and exits 0.
 package main
 
 import (
@@ -33,16 +33,30 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	handBack := takeTerminal()
+	err := run()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "localapi:", err)
+	} else {
+		fmt.Fprintln(os.Stderr, "stopped")
+	}
+	handBack()
+	if err != nil {
 		os.Exit(1)
 	}
 }
 
-func run() error {
+// run serves until a signal, and returns once everything it started has
+// stopped.
+func run() (err error) {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil))) // one JSON line per request
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	defer func() {
+		if ctx.Err() != nil {
+			err = nil // stopped while starting: what was asked, not a failure
+		}
+	}()
 	table := envOr("TABLE_NAME", "examreg")
 	os.Setenv("TABLE_NAME", table)
 	addr := net.JoinHostPort("127.0.0.1", envOr("PORT", "3000"))
@@ -115,7 +129,7 @@ Another token: make token TENANT=<id>. Ctrl-C stops the server.
 		return err
 	case <-ctx.Done():
 	}
-	fmt.Fprintln(os.Stderr, "stopping")
+	stop() // a second Ctrl-C ends this process at once
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -43,17 +43,21 @@ func Python() string {
 func Check() error {
 	out, err := exec.Command(Python(), "-c", "import moto.moto_server.werkzeug_app, werkzeug").CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("moto is not importable by %s (%v: %s); install it with: %s -m pip install 'moto[server]' (or set MOTO_PYTHON)",
+		return fmt.Errorf("moto is not importable by %s (%v: %s); set MOTO_PYTHON to a Python that has it (.venv/bin/python once `make test` has installed it there) or install it: %s -m pip install -r requirements-dev.txt",
 			Python(), err, strings.TrimSpace(string(out)), Python())
 	}
 	return nil
 }
 
 // Start launches moto on port (0 for a free one) and returns once it listens.
-// The server exits when Close is called or when this process ends.
+// The server exits when Close is called or when this process ends. It runs in
+// a process group of its own, so a Ctrl-C in the terminal reaches only this
+// process, which then stops it with Close: a SIGINT landing in Python while it
+// writes makes it abort ("Fatal Python error: _enter_buffered_busy").
 func Start(port int) (*Server, error) {
 	cmd := exec.Command(Python(), "-c", launcher, fmt.Sprint(port))
 	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = ownProcessGroup()
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err

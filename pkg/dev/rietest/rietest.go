@@ -59,6 +59,7 @@ const InvokePath = "/2015-03-31/functions/function/invocations"
 const (
 	DefaultReadyTimeout  = 60 * time.Second
 	DefaultInvokeTimeout = 120 * time.Second
+	DefaultOutputTimeout = 30 * time.Second
 	stopGrace            = 5 * time.Second
 	startAttempts        = 3
 )
@@ -307,6 +308,27 @@ func (e *Emulator) Invoke(ctx context.Context, payload []byte) (int, []byte, err
 
 // Output returns what the emulator and the function have printed so far.
 func (e *Emulator) Output() string { return e.out.String() }
+
+// WaitForOutput waits until the output contains substr, the emulator has
+// exited (its output is then complete) or timeout has passed, and returns
+// the output and whether it contains substr. An answer from the emulator
+// does not mean that what was printed before it has arrived: the output
+// comes through pipes, copied by other goroutines, and on a busy machine it
+// can lag.
+func (e *Emulator) WaitForOutput(substr string, timeout time.Duration) (string, bool) {
+	deadline := time.Now().Add(timeout)
+	for {
+		exited := e.Exited() // before reading: once it has exited, the output is whole
+		out := e.Output()
+		if strings.Contains(out, substr) {
+			return out, true
+		}
+		if exited || time.Now().After(deadline) {
+			return out, false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
 
 // Exited reports whether the emulator's process has ended.
 func (e *Emulator) Exited() bool {

@@ -41,7 +41,7 @@ func echo(t *testing.T) string {
 			return
 		}
 		var paths map[string]string
-		paths, buildErr = rietest.Build(context.Background(), root, dir, "./pkg/rietest/testdata/echo")
+		paths, buildErr = rietest.Build(context.Background(), root, dir, "./pkg/dev/rietest/testdata/echo")
 		echoPath = paths["echo"]
 	})
 	if buildErr != nil {
@@ -163,8 +163,14 @@ func TestAFailedInitIs502(t *testing.T) {
 	if status != http.StatusBadGateway {
 		t.Errorf("status %d %s, want 502", status, body)
 	}
-	if out := emu.Output(); !strings.Contains(out, "init fails as asked") {
+	if out, ok := emu.WaitForOutput("init fails as asked", rietest.DefaultOutputTimeout); !ok {
 		t.Errorf("the function's stderr is not in the output:\n%s", out)
+	}
+	// Once the emulator has exited its output is whole: no waiting for more.
+	emu.Stop()
+	start := time.Now()
+	if _, ok := emu.WaitForOutput("never printed", time.Hour); ok || time.Since(start) > time.Minute {
+		t.Errorf("WaitForOutput after the emulator exited: %v, %v later", ok, time.Since(start))
 	}
 }
 
