@@ -11,7 +11,7 @@ TENANT ?= demo
 SUB ?= dev-user
 export TABLE_NAME PORT
 
-FUNCTIONS := create list get update patch delete eligible batch
+FUNCTIONS := create list get update patch delete eligible batch history historyversion historywriter
 # Lambda build flags: no RPC mode (provided.al2023 talks the Runtime API),
 # reproducible and small binaries.
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w -buildid="
@@ -22,7 +22,7 @@ export AWS_LAMBDA_RIE := $(RIE)
 
 FUZZTIME ?= 60s
 SOAK_DURATION ?= 5m
-FUZZ_TARGETS := pkg/examreg:FuzzDecodeProcess pkg/examreg:FuzzApplyPatch pkg/examreg:FuzzParseFields pkg/store:FuzzDecodePageKey
+FUZZ_TARGETS := pkg/examreg:FuzzDecodeProcess pkg/examreg:FuzzApplyPatch pkg/examreg:FuzzParseFields pkg/api:FuzzDecodePageKey
 
 # bin/devsetup checks Go against go.mod and what a target needs, names
 # everything missing at once, installs what it can (moto and cfn-lint into
@@ -32,10 +32,9 @@ DEVSETUP = bin/devsetup -go '$(GO)' -python '$(PYTHON)'
 WITH_PYTHON_TOOLS = $(DEVSETUP) python-tools --
 
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
-# Packages being rewritten on another branch (issue #11): staticcheck's
-# findings in them are shown but do not fail the build until that lands.
-# Empty this list then (or now, for one run: make lint STATICCHECK_ADVISORY=).
-STATICCHECK_ADVISORY := ./pkg/examreg/... ./pkg/store/... ./pkg/api/...
+# Packages whose staticcheck findings are shown without failing the build,
+# for a change in progress (none now): make lint STATICCHECK_ADVISORY=./pkg/x/...
+STATICCHECK_ADVISORY :=
 STATICCHECK_PACKAGES = $(filter-out $(if $(STATICCHECK_ADVISORY),$(shell $(GO) list $(STATICCHECK_ADVISORY))),$(shell $(GO) list ./...))
 
 .PHONY: help run token test unit lint build clean fuzz soak bench

@@ -209,11 +209,11 @@ func TestWhatIsWrittenReadsBackExactly(t *testing.T) {
 	for i := range 25 {
 		created := g.record()
 		id := expect(t, e.do("POST", "/examRegProcesses/t1", mustJSON(created)), 200).object(t)["id"].(string)
-		stored := readsBack(fmt.Sprintf("%d: create", i), id, created)
+		readsBack(fmt.Sprintf("%d: create", i), id, created)
 
 		replaced := g.record()
 		expect(t, e.do("PUT", "/examRegProcesses/t1/"+id, mustJSON(replaced)), 200)
-		stored = readsBack(fmt.Sprintf("%d: PUT", i), id, replaced)
+		stored := readsBack(fmt.Sprintf("%d: PUT", i), id, replaced)
 
 		target := g.record()
 		patch, err := jsondiff.CompareJSON([]byte(mustJSON(clientWritten(stored))), []byte(mustJSON(target)), jsondiff.UnmarshalFunc(unmarshalNumbers))
