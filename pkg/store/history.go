@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -30,6 +31,8 @@ func historySK(version int64) string     { return fmt.Sprintf("%s%010d", history
 type Change struct {
 	EventName      string // INSERT, MODIFY or REMOVE
 	Keys, Old, New map[string]types.AttributeValue
+	// At is when the change was made, as the stream has it (to the second).
+	At time.Time
 }
 
 // IsProcess reports whether the change is to an exam reg process: the only
@@ -64,7 +67,10 @@ func (s *Store) RecordChange(ctx context.Context, c Change) (written bool, err e
 	case "REMOVE":
 		last := processOf(c.Old)
 		d, err := s.ReadDeletion(ctx, tenant, id)
-		if err != nil && err != examreg.ErrNotFound { // removed by other means: no deleter to name
+		switch {
+		case err == examreg.ErrNotFound: // removed other than through the API: no deleter to name
+			d = Deletion{At: examreg.Timestamp(c.At)}
+		case err != nil:
 			return false, err
 		}
 		entry = examreg.DeletionOf(last, d.By, d.At, d.RequestID)

@@ -10,7 +10,7 @@ import (
 // ChangeFromStream reads a record of the table's stream, as Lambda (or the local
 // poller) delivers it.
 func ChangeFromStream(r events.DynamoDBEventRecord) (Change, error) {
-	c := Change{EventName: r.EventName}
+	c := Change{EventName: r.EventName, At: r.Change.ApproximateCreationDateTime.Time}
 	var err error
 	for _, image := range []struct {
 		from map[string]events.DynamoDBAttributeValue
