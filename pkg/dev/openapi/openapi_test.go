@@ -444,7 +444,7 @@ func TestCheckAcceptsCorrectAnswers(t *testing.T) {
 		{name: "history, a page with more", method: "GET", target: "/examRegProcesses/t1/x/history?limit=1", status: 200,
 			header: header("X-Exclusive-Start-Key", "MDE5OWEwYjI", "Link", `</examRegProcesses/t1/x/history?exclusiveStartKey=MDE5OWEwYjI&limit=1>; rel="next"`), body: history()[:1]},
 		{name: "history, empty", method: "GET", target: "/examRegProcesses/t1/x/history", status: 200, header: header(), body: []any{}},
-		{name: "version", method: "GET", target: "/examRegProcesses/t1/x/history/3", status: 200, header: header(), body: p},
+		{name: "version", method: "GET", target: "/examRegProcesses/t1/x/history/3", status: 200, header: header("ETag", `"3"`), body: p},
 		{name: "version of a deletion", method: "GET", target: "/examRegProcesses/t1/x/history/4", status: 404, header: header(), body: map[string]any{"message": "version not found"}},
 		// idempotent creates
 		{name: "create replayed", method: "POST", target: "/examRegProcesses/t1", status: 200,
@@ -539,7 +539,7 @@ func TestCheckRejectsWrongAnswers(t *testing.T) {
 			body: []any{with(history()[1].(map[string]any), "at", "2026-03-01T09:00:00Z")}, wantErr: `"/at"`},
 		{name: "history entry of version 0", method: "GET", target: "/examRegProcesses/t1/x/history", status: 200, header: header(),
 			body: []any{with(history()[1].(map[string]any), "version", 0)}, wantErr: `"/version"`},
-		{name: "version answering a projection", method: "GET", target: "/examRegProcesses/t1/x/history/3", status: 200, header: header(),
+		{name: "version answering a projection", method: "GET", target: "/examRegProcesses/t1/x/history/3", status: 200, header: header("ETag", `"3"`),
 			body: map[string]any{"id": "x", "name": "A"}, wantErr: "missing properties"},
 		{name: "unknown route answered in plain text", method: "GET", target: "/nowhere", status: 404, header: header("Content-Type", "text/plain; charset=utf-8"), body: `"404 page not found"`, wantErr: "Content-Type"},
 	} {
