@@ -50,8 +50,14 @@ func decodeProcess(doc Value, id string) (*Process, error) {
 		return nil, Invalid("an exam reg process must be a JSON object", FieldError{Field: "", Message: "must be an object"})
 	}
 	var c conformer
-	p := NewStoredProcess(c.value(doc, processShape).members)
-	wrongType := c.problems
+	p := &Process{members: inSchemaOrder(c.members(doc.members, processShape))}
+	return checked(p, c.problems, id)
+}
+
+// checked validates p, whose members have been conformed (wrongType lists
+// those of the wrong type), and checks its id against the path's id (""
+// for a create, anyID for a stored record).
+func checked(p *Process, wrongType []FieldError, id string) (*Process, error) {
 	v := p.validate()
 	switch bodyID, sent := p.Member("id"); {
 	case id == anyID:

@@ -1,7 +1,9 @@
 package examreg
 
 import (
+	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
@@ -15,6 +17,9 @@ const MaxPatchOperations = 1000
 type Patch struct {
 	ops   jsonpatch.Patch
 	field string // where the patch sits in its body, to prefix error paths
+	// touched are the top-level members the operations' pointers reach:
+	// the rest of a record is not the patch's business.
+	touched []string
 }
 
 // IsEmpty reports whether the patch has no operations: applying it changes
@@ -52,11 +57,34 @@ func ParsePatchValue(doc Value, field string) (*Patch, error) {
 	if err := v.errOf("invalid patch"); err != nil {
 		return nil, err
 	}
-	ops, err := jsonpatch.DecodePatch(AppendJSON(nil, doc))
-	if err != nil { // every operation was checked above
-		return nil, Invalid("invalid patch", FieldError{Field: field, Message: "is not an RFC 6902 patch"})
+	var touched []string
+	for _, o := range doc.items {
+		for _, name := range []string{"path", "from"} {
+			ptr, _ := o.Member(name)
+			if tokens, _ := pointerTokens(ptr.text); len(tokens) > 0 && !slices.Contains(touched, tokens[0]) {
+				touched = append(touched, tokens[0])
+			}
+		}
 	}
-	return &Patch{ops: ops, field: field}, nil
+	// The library's form of the operations, built from the parsed document
+	// rather than parsed again: the members RFC 6902 defines, as JSON text
+	// (null as nil, as the library's own decoding has it).
+	ops := make(jsonpatch.Patch, len(doc.items))
+	for i, o := range doc.items {
+		ops[i] = make(jsonpatch.Operation, 4)
+		for _, m := range o.members {
+			switch m.Name {
+			case "op", "path", "from", "value":
+				var raw *json.RawMessage
+				if m.Value.kind != KindNull {
+					text := json.RawMessage(AppendJSON(nil, m.Value))
+					raw = &text
+				}
+				ops[i][m.Name] = raw
+			}
+		}
+	}
+	return &Patch{ops: ops, field: field, touched: touched}, nil
 }
 
 // patchOperation checks one operation. Members RFC 6902 does not define for
@@ -135,7 +163,17 @@ func validEscapes(ptr string) bool {
 // that cannot apply (a missing path, an index out of range), is EINVALID,
 // naming the operation.
 func ApplyPatch(current *Process, patch *Patch, by Actor) (*Process, error) {
-	patched, err := applyOps(patch.ops, current.AppendJSON(nil))
+	// Only the members the patch reaches go through the library, as JSON:
+	// the others cannot change, and stay as they are.
+	var part, kept []Member
+	for _, m := range current.members {
+		if slices.Contains(patch.touched, m.Name) {
+			part = append(part, m)
+		} else {
+			kept = append(kept, m)
+		}
+	}
+	patched, err := applyOps(patch.ops, AppendJSON(nil, ObjectValue(part)))
 	if err != nil {
 		var failed *opError
 		if errors.As(err, &failed) {
@@ -148,9 +186,10 @@ func ApplyPatch(current *Process, patch *Patch, by Actor) (*Process, error) {
 	if err != nil {
 		return nil, err
 	}
-	next, err := decodeProcess(doc, current.ID())
+	var c conformer
+	next, err := checked(&Process{members: inSchemaOrder(append(kept, c.members(doc.members, processShape)...))}, c.problems, current.ID())
 	if err != nil {
 		return nil, err
 	}
-	return next.update(append(serverFields(current), stamp(current.Version(), by)...), serverManaged...), nil
+	return next.update(stamp(current.Version(), by)), nil
 }

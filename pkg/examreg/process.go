@@ -102,10 +102,29 @@ func NewStoredProcess(members []Member) *Process {
 
 // inSchemaOrder sorts known top-level members in the order ProcessFields gives.
 func inSchemaOrder(members []Member) []Member {
-	slices.SortFunc(members, func(a, b Member) int {
-		return processShape.object.index[a.Name] - processShape.object.index[b.Name]
-	})
+	// Each member has its place: no need to sort.
+	var slots [maxProcessFields]Member
+	var present [maxProcessFields]bool
+	for _, m := range members {
+		i := processShape.object.index[m.Name]
+		slots[i], present[i] = m, true
+	}
+	members = members[:0]
+	for i := range slots {
+		if present[i] {
+			members = append(members, slots[i])
+		}
+	}
 	return members
+}
+
+// maxProcessFields bounds the members of a process, for inSchemaOrder.
+const maxProcessFields = 64
+
+func init() {
+	if len(processShape.object.names) > maxProcessFields {
+		panic("examreg: raise maxProcessFields")
+	}
 }
 
 // Members returns the members of the process, in the order ProcessFields gives.

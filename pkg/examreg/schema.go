@@ -116,19 +116,26 @@ func (c *conformer) value(v Value, s *shape) Value {
 			c.free(v)
 			return v
 		}
-		v.members = slices.DeleteFunc(v.members, func(m Member) bool { return m.Value.kind == KindNull })
-		for i, m := range v.members {
-			c.path = append(c.path, pathStep{name: m.Name, index: -1})
-			if ms, ok := s.object.shapes[m.Name]; ok {
-				v.members[i].Value = c.value(m.Value, ms)
-			} else {
-				c.add("unknown field")
-			}
-			c.path = c.path[:len(c.path)-1]
-		}
+		v.members = c.members(v.members, s)
 		sortByName(v.members)
 	}
 	return v
+}
+
+// members checks the members of an object of shape s and returns them as
+// the service keeps them: null members dropped, each member conformed.
+func (c *conformer) members(members []Member, s *shape) []Member {
+	members = slices.DeleteFunc(members, func(m Member) bool { return m.Value.kind == KindNull })
+	for i, m := range members {
+		c.path = append(c.path, pathStep{name: m.Name, index: -1})
+		if ms, ok := s.object.shapes[m.Name]; ok {
+			members[i].Value = c.value(m.Value, ms)
+		} else {
+			c.add("unknown field")
+		}
+		c.path = c.path[:len(c.path)-1]
+	}
+	return members
 }
 
 // free checks a free-form value: it is kept as written, but DynamoDB must be

@@ -18,35 +18,65 @@ import (
 // it was written. These conversions are written out rather than left to
 // attributevalue's reflection: they run for every item read and written.
 
-// attributeOf is the attribute that stores v.
-func attributeOf(v examreg.Value) types.AttributeValue {
+// attributesOf is the attribute map that stores an object's members.
+func attributesOf(members []examreg.Member) map[string]types.AttributeValue {
+	var a attributeArena
+	return a.object(members)
+}
+
+// attributeArena makes the attributes of one item. Attributes of a kind
+// are carved from shared slices, a few allocations for a whole record
+// rather than one per value.
+type attributeArena struct {
+	strings  []types.AttributeValueMemberS
+	numbers  []types.AttributeValueMemberN
+	booleans []types.AttributeValueMemberBOOL
+}
+
+func (a *attributeArena) object(members []examreg.Member) map[string]types.AttributeValue {
+	m := make(map[string]types.AttributeValue, len(members))
+	for _, member := range members {
+		m[member.Name] = a.value(member.Value)
+	}
+	return m
+}
+
+// value is the attribute that stores v.
+func (a *attributeArena) value(v examreg.Value) types.AttributeValue {
 	switch v.Kind() {
 	case examreg.KindBool:
-		return &types.AttributeValueMemberBOOL{Value: v.Bool()}
+		b := carve(&a.booleans)
+		b.Value = v.Bool()
+		return b
 	case examreg.KindNumber:
-		return &types.AttributeValueMemberN{Value: v.Text()}
+		n := carve(&a.numbers)
+		n.Value = v.Text()
+		return n
 	case examreg.KindString:
-		return &types.AttributeValueMemberS{Value: v.Text()}
+		s := carve(&a.strings)
+		s.Value = v.Text()
+		return s
 	case examreg.KindArray:
 		items := v.Items()
 		list := make([]types.AttributeValue, len(items))
 		for i, item := range items {
-			list[i] = attributeOf(item)
+			list[i] = a.value(item)
 		}
 		return &types.AttributeValueMemberL{Value: list}
 	case examreg.KindObject:
-		return &types.AttributeValueMemberM{Value: attributesOf(v.Members())}
+		return &types.AttributeValueMemberM{Value: a.object(v.Members())}
 	}
 	return &types.AttributeValueMemberNULL{Value: true}
 }
 
-// attributesOf is the attribute map that stores an object's members.
-func attributesOf(members []examreg.Member) map[string]types.AttributeValue {
-	m := make(map[string]types.AttributeValue, len(members))
-	for _, member := range members {
-		m[member.Name] = attributeOf(member.Value)
+// carve returns a fresh element of *pool, which grows by chunks: the
+// elements handed out before stay where they are.
+func carve[T any](pool *[]T) *T {
+	if len(*pool) == cap(*pool) {
+		*pool = make([]T, 0, max(16, 2*cap(*pool)))
 	}
-	return m
+	*pool = (*pool)[:len(*pool)+1]
+	return &(*pool)[len(*pool)-1]
 }
 
 // valueOf is the JSON value an attribute stores. Objects get their members
