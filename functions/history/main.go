@@ -7,5 +7,5 @@ import (
 )
 
 func main() {
-	lambdahttp.Start(api.MustFromEnv(lambdahttp.Gateway{}).Handler(api.OpHistory))
+	lambdahttp.Start(api.MustFromEnv(lambdahttp.Gateway{}).Serve(api.History))
 }

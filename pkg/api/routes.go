@@ -35,33 +35,46 @@ const (
 	OpHistoryVersion Op = "historyversion"
 )
 
+// The routes, one per operation. A Lambda function serves one (see Serve),
+// and links the code of that one alone.
+var (
+	Create         = Route{OpCreate, http.MethodPost, "/examRegProcesses/{tenantId}", (*Server).create}
+	List           = Route{OpList, http.MethodGet, "/examRegProcesses/{tenantId}", (*Server).list}
+	Batch          = Route{OpBatch, http.MethodPost, "/examRegProcesses/{tenantId}/batch", (*Server).batch}
+	Get            = Route{OpGet, http.MethodGet, "/examRegProcesses/{tenantId}/{id}", (*Server).get}
+	Update         = Route{OpUpdate, http.MethodPut, "/examRegProcesses/{tenantId}/{id}", (*Server).update}
+	Patch          = Route{OpPatch, http.MethodPatch, "/examRegProcesses/{tenantId}/{id}", (*Server).patch}
+	Delete         = Route{OpDelete, http.MethodDelete, "/examRegProcesses/{tenantId}/{id}", (*Server).delete}
+	History        = Route{OpHistory, http.MethodGet, "/examRegProcesses/{tenantId}/{id}/history", (*Server).history}
+	Eligible       = Route{OpEligible, http.MethodGet, "/examRegProcesses/{tenantId}/eligible/{contactId}/{examId}", (*Server).eligible}
+	HistoryVersion = Route{OpHistoryVersion, http.MethodGet, "/examRegProcesses/{tenantId}/{id}/history/{version}", (*Server).historyVersion}
+)
+
 // Routes is the route table. template.yaml, functions/ and events/ must
 // match it (a test holds them together). When two routes match one path,
 // the earlier wins: /examRegProcesses/t/eligible/history/5 is an eligibility
 // check (contact "history", exam "5"), not version 5 of record "eligible".
-var Routes = []Route{
-	{OpCreate, http.MethodPost, "/examRegProcesses/{tenantId}", (*Server).create},
-	{OpList, http.MethodGet, "/examRegProcesses/{tenantId}", (*Server).list},
-	{OpBatch, http.MethodPost, "/examRegProcesses/{tenantId}/batch", (*Server).batch},
-	{OpGet, http.MethodGet, "/examRegProcesses/{tenantId}/{id}", (*Server).get},
-	{OpUpdate, http.MethodPut, "/examRegProcesses/{tenantId}/{id}", (*Server).update},
-	{OpPatch, http.MethodPatch, "/examRegProcesses/{tenantId}/{id}", (*Server).patch},
-	{OpDelete, http.MethodDelete, "/examRegProcesses/{tenantId}/{id}", (*Server).delete},
-	{OpHistory, http.MethodGet, "/examRegProcesses/{tenantId}/{id}/history", (*Server).history},
-	{OpEligible, http.MethodGet, "/examRegProcesses/{tenantId}/eligible/{contactId}/{examId}", (*Server).eligible},
-	{OpHistoryVersion, http.MethodGet, "/examRegProcesses/{tenantId}/{id}/history/{version}", (*Server).historyVersion},
-}
+var Routes = []Route{Create, List, Batch, Get, Update, Patch, Delete, History, Eligible, HistoryVersion}
 
 // Handler serves the routes of the given operations (all of them when none
 // is given). A path no route matches is a 404, a known path with another
 // method a 405 with an Allow header; both answer with the JSON error body
 // and, like every answer, X-Request-Id and a log line.
 func (s *Server) Handler(ops ...Op) http.Handler {
-	var routes []compiledRoute
+	var routes []Route
 	for _, rt := range Routes {
 		if len(ops) == 0 || slices.Contains(ops, rt.Op) {
-			routes = append(routes, compiledRoute{rt, strings.Split(rt.Path, "/")})
+			routes = append(routes, rt)
 		}
+	}
+	return s.Serve(routes...)
+}
+
+// Serve is Handler for the given routes, in their order of precedence.
+func (s *Server) Serve(given ...Route) http.Handler {
+	routes := make([]compiledRoute, len(given))
+	for i, rt := range given {
+		routes[i] = compiledRoute{rt, strings.Split(rt.Path, "/")}
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		segments := strings.Split(r.URL.Path, "/")

@@ -3,8 +3,6 @@ package examreg
 import (
 	"encoding/json"
 	"slices"
-
-	"github.com/wI2L/jsondiff"
 )
 
 // Operations a history entry records besides the API's own (create, update,
@@ -34,21 +32,18 @@ type HistoryEntry struct {
 	Patch     json.RawMessage `json:"patch,omitempty"`
 }
 
+// Diff is an RFC 6902 patch generator (pkg/history's uses jsondiff): the
+// patch, as JSON text, that turns from into to, two client views.
+type Diff func(from, to map[string]any) (json.RawMessage, error)
+
 // ChangeOf is the entry of the write that turned before (nil for a create)
-// into after.
-func ChangeOf(before, after *Process) (HistoryEntry, error) {
+// into after, its patch made by diff.
+func ChangeOf(before, after *Process, diff Diff) (HistoryEntry, error) {
 	from := map[string]any{}
 	if before != nil {
-		from = clientView(before)
+		from = ClientView(before)
 	}
-	patch, err := jsondiff.CompareWithoutMarshal(from, clientView(after))
-	if err != nil {
-		return HistoryEntry{}, err
-	}
-	if patch == nil {
-		patch = jsondiff.Patch{}
-	}
-	text, err := json.Marshal(patch)
+	patch, err := diff(from, ClientView(after))
 	if err != nil {
 		return HistoryEntry{}, err
 	}
@@ -60,7 +55,7 @@ func ChangeOf(before, after *Process) (HistoryEntry, error) {
 		At:        doc.memberText("sys_last_modified_at"),
 		By:        doc.memberText("sys_last_modified_by_id"),
 		RequestID: context.memberText("request_id"),
-		Patch:     text,
+		Patch:     patch,
 	}, nil
 }
 
@@ -70,9 +65,10 @@ func DeletionOf(last *Process, by, at, requestID string) HistoryEntry {
 	return HistoryEntry{Version: last.Version() + 1, Operation: OperationDelete, At: at, By: by, RequestID: requestID}
 }
 
-// clientView is the process without its bookkeeping, as the generic Go
-// values jsondiff compares (numbers as json.Number, keeping every digit).
-func clientView(p *Process) map[string]any {
+// ClientView is the process as a client reads it without the bookkeeping
+// a history entry carries itself, as the generic Go values encoding/json
+// decodes into with UseNumber (numbers as json.Number, every digit kept).
+func ClientView(p *Process) map[string]any {
 	view := make(map[string]any, len(p.members))
 	for _, m := range p.members {
 		if !slices.Contains(bookkeeping, m.Name) {

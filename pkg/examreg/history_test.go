@@ -9,6 +9,7 @@ import (
 	"time"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/wI2L/jsondiff"
 )
 
 // withoutBookkeeping is p's JSON without the members a history entry
@@ -61,6 +62,19 @@ func checkEntryPatch(t testing.TB, e HistoryEntry) {
 	}
 }
 
+// jsondiffPatch is the diff the history writer gives ChangeOf (see
+// pkg/history): jsondiff's patch between two client views.
+func jsondiffPatch(from, to map[string]any) (json.RawMessage, error) {
+	patch, err := jsondiff.CompareWithoutMarshal(from, to)
+	if err != nil {
+		return nil, err
+	}
+	if patch == nil {
+		patch = jsondiff.Patch{}
+	}
+	return json.Marshal(patch)
+}
+
 // actor is testActor doing operation at minute minute of the test's day.
 func actor(user, operation, request string, minute int) Actor {
 	a := testActor
@@ -86,7 +100,7 @@ func TestChangeOfCreate(t *testing.T) {
 				t.Fatal(err)
 			}
 			created := NewProcess(p, "rec-1", actor("creator", "create", "req-1", 1))
-			e, err := ChangeOf(nil, created)
+			e, err := ChangeOf(nil, created, jsondiffPatch)
 			if err != nil {
 				t.Fatalf("ChangeOf: %v", err)
 			}
@@ -117,13 +131,13 @@ func TestChangeOfChain(t *testing.T) {
 	record := func(next *Process) {
 		t.Helper()
 		before := versions[len(versions)-1]
-		e, err := ChangeOf(before, next)
+		e, err := ChangeOf(before, next, jsondiffPatch)
 		if err != nil {
 			t.Fatalf("ChangeOf: %v", err)
 		}
 		versions, entries = append(versions, next), append(entries, e)
 	}
-	first, err := ChangeOf(nil, versions[0])
+	first, err := ChangeOf(nil, versions[0], jsondiffPatch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +215,7 @@ func TestChangeOfJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := ChangeOf(v1, next)
+	e, err := ChangeOf(v1, next, jsondiffPatch)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,12 +13,16 @@ package history
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/wI2L/jsondiff"
 
+	"github.com/certhub/examreg/pkg/examreg"
 	"github.com/certhub/examreg/pkg/store"
 )
 
@@ -49,13 +53,51 @@ func (w *Writer) Handle(ctx context.Context, e events.DynamoDBEvent) (events.Dyn
 	return resp, nil
 }
 
-// write records one stream record's change, when it is a process's.
+// write records one stream record's change, when it is a process's: a
+// create, update or patch as the patch from the version before, a delete as
+// an entry of its own, whose deleter the delete recorded in a deletion item
+// (a stream's REMOVE carries only the record as it was).
 func (w *Writer) write(ctx context.Context, r events.DynamoDBEventRecord) (bool, error) {
 	c, err := store.ChangeFromStream(r)
 	if err != nil || !c.IsProcess() {
 		return false, err
 	}
-	return w.Store.RecordChange(ctx, c)
+	tenant, id := c.Record()
+	var (
+		entry examreg.HistoryEntry
+		image []byte
+	)
+	switch c.EventName {
+	case "INSERT", "MODIFY":
+		if entry, err = examreg.ChangeOf(c.Before(), c.After(), diff); err != nil {
+			return false, err
+		}
+		image = c.AfterJSON()
+	case "REMOVE":
+		d, err := w.Store.ReadDeletion(ctx, tenant, id)
+		switch {
+		case err == examreg.ErrNotFound: // removed other than through the API: no deleter to name
+			d = store.Deletion{At: examreg.Timestamp(c.At)}
+		case err != nil:
+			return false, err
+		}
+		entry = examreg.DeletionOf(c.Before(), d.By, d.At, d.RequestID)
+	default:
+		return false, fmt.Errorf("history: stream event %q", c.EventName)
+	}
+	return w.Store.PutHistoryEntry(ctx, tenant, id, entry, image)
+}
+
+// diff is the RFC 6902 patch jsondiff makes between two client views.
+func diff(from, to map[string]any) (json.RawMessage, error) {
+	patch, err := jsondiff.CompareWithoutMarshal(from, to)
+	if err != nil {
+		return nil, err
+	}
+	if patch == nil {
+		patch = jsondiff.Patch{}
+	}
+	return json.Marshal(patch)
 }
 
 func keysOf(r events.DynamoDBEventRecord) string {

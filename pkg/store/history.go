@@ -41,46 +41,35 @@ func (c Change) IsProcess() bool {
 	return strings.HasPrefix(textOf(c.Keys, "sk"), processPrefix) && strings.HasPrefix(textOf(c.Keys, "pk"), "TENANT#")
 }
 
-// RecordChange writes the history entry of a change to a process, with a
-// condition on its key, so that a change the stream delivers again adds
-// nothing. It reports whether it wrote the entry. A REMOVE is an entry of
-// its own, whose deleter it reads from the deletion the delete recorded.
-func (s *Store) RecordChange(ctx context.Context, c Change) (written bool, err error) {
-	tenant := strings.TrimPrefix(textOf(c.Keys, "pk"), "TENANT#")
-	id := strings.TrimPrefix(textOf(c.Keys, "sk"), processPrefix)
-	var (
-		entry examreg.HistoryEntry
-		image []byte
-	)
-	switch c.EventName {
-	case "INSERT", "MODIFY":
-		var before *examreg.Process
-		if c.Old != nil {
-			before = processOf(c.Old)
-		}
-		if entry, err = examreg.ChangeOf(before, processOf(c.New)); err != nil {
-			return false, err
-		}
-		if image, err = gzipped(appendProcessJSON(nil, c.New, "")); err != nil {
-			return false, err
-		}
-	case "REMOVE":
-		last := processOf(c.Old)
-		d, err := s.ReadDeletion(ctx, tenant, id)
-		switch {
-		case err == examreg.ErrNotFound: // removed other than through the API: no deleter to name
-			d = Deletion{At: examreg.Timestamp(c.At)}
-		case err != nil:
-			return false, err
-		}
-		entry = examreg.DeletionOf(last, d.By, d.At, d.RequestID)
-	default:
-		return false, fmt.Errorf("store: stream event %q", c.EventName)
-	}
-	return s.putHistoryEntry(ctx, tenant, id, entry, image)
+// Record returns the tenant and id of the process changed.
+func (c Change) Record() (tenant, id string) {
+	return strings.TrimPrefix(textOf(c.Keys, "pk"), "TENANT#"), strings.TrimPrefix(textOf(c.Keys, "sk"), processPrefix)
 }
 
-func (s *Store) putHistoryEntry(ctx context.Context, tenant, id string, e examreg.HistoryEntry, image []byte) (bool, error) {
+// Before is the process before the change, nil for an INSERT.
+func (c Change) Before() *examreg.Process {
+	if c.Old == nil {
+		return nil
+	}
+	return processOf(c.Old)
+}
+
+// After is the process after the change, nil for a REMOVE.
+func (c Change) After() *examreg.Process {
+	if c.New == nil {
+		return nil
+	}
+	return processOf(c.New)
+}
+
+// AfterJSON is the process after the change as a GET answers it.
+func (c Change) AfterJSON() []byte { return appendProcessJSON(nil, c.New, "") }
+
+// PutHistoryEntry writes a history entry of a record, and image, the record
+// as a client read it right after that version (nil for a delete). The
+// condition on its key makes a change the stream delivers again add
+// nothing: it reports whether it wrote the entry.
+func (s *Store) PutHistoryEntry(ctx context.Context, tenant, id string, e examreg.HistoryEntry, image []byte) (bool, error) {
 	item := map[string]types.AttributeValue{
 		"pk":         &types.AttributeValueMemberS{Value: historyPK(tenant, id)},
 		"sk":         &types.AttributeValueMemberS{Value: historySK(e.Version)},
@@ -94,7 +83,11 @@ func (s *Store) putHistoryEntry(ctx context.Context, tenant, id string, e examre
 		item["patch"] = &types.AttributeValueMemberS{Value: string(e.Patch)}
 	}
 	if image != nil {
-		item["image"] = &types.AttributeValueMemberB{Value: image}
+		compressed, err := gzipped(image)
+		if err != nil {
+			return false, err
+		}
+		item["image"] = &types.AttributeValueMemberB{Value: compressed}
 	}
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:              aws.String(s.table),
