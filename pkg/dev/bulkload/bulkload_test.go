@@ -129,7 +129,7 @@ func TestLoadKeepsEveryValue(t *testing.T) {
 	if _, err := l.Load(ctx, bulkload.Processes, "p.jsonl", strings.NewReader(line)); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := st.GetProcess(ctx, "acme", "exact", store.ReadOptions{Fields: [][]string{{"custom_field_values"}, {"checkout_settings"}, {"description"}}})
+	rec, err := st.GetProcess(ctx, "acme", "exact", store.ReadOptions{Fields: [][]string{{"id"}, {"custom_field_values"}, {"checkout_settings"}, {"description"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
