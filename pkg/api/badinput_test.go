@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
 	"reflect"
 	"strings"
@@ -14,17 +15,25 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
-// badRequest is a malformed request and the status it must get.
+// badRequest is a malformed request, which must get a 4xx answer.
 type badRequest struct {
 	name, method, path, body string
 	header                   []string
+	// stored: the request is refused only once storage has been read or
+	// has refused a write; every other one is answered before the store is
+	// asked anything (the fake shows which).
+	stored bool
 }
 
-// badRequests builds the malformed requests for an existing record id.
+// badRequests builds the malformed requests for an existing record id that
+// a registration uses.
 func badRequests(id string) []badRequest {
 	var cases []badRequest
 	add := func(name, method, path, body string, header ...string) {
-		cases = append(cases, badRequest{name, method, path, body, header})
+		cases = append(cases, badRequest{name, method, path, body, header, false})
+	}
+	addStored := func(name, method, path, body string) {
+		cases = append(cases, badRequest{name, method, path, body, nil, true})
 	}
 	rec := "/examRegProcesses/t1/" + id
 	valid := processBody("Valid")
@@ -50,10 +59,8 @@ func badRequests(id string) []badRequest {
 		"sys_bulk_load_record_no": `"3"`, "sys_has_files_in_s3": `1`, "sys_version": `"1"`, "sys_created_at": `0`,
 		"sys_last_security_context": `"ctx"`, "sys_calculated_field_errors": `{"error":"x"}`,
 	} {
-		body := strings.Replace(valid, `{`, `{"`+field+`":`+wrong+`,`, 1)
-		body = strings.Replace(body, `"`+field+`":`+wrong+`,`, "", 0)
-		add("create wrong type "+field, "POST", "/examRegProcesses/t1", dropField(valid, field, wrong))
-		add("put wrong type "+field, "PUT", rec, dropField(valid, field, wrong))
+		add("create wrong type "+field, "POST", "/examRegProcesses/t1", replaceField(valid, `"`+field+`":`+wrong))
+		add("put wrong type "+field, "PUT", rec, replaceField(valid, `"`+field+`":`+wrong))
 	}
 	for _, nested := range []string{
 		`"contact_form_options":{"contact_form_id":5}`, `"contact_form_options":{"contact_form_id":"c","html":[]}`,
@@ -80,8 +87,8 @@ func badRequests(id string) []badRequest {
 	add("bad form id", "POST", "/examRegProcesses/t1", replaceField(valid, `"form_id":"forms__x"`))
 	add("id on create", "POST", "/examRegProcesses/t1", replaceField(valid, `"id":"mine"`))
 	add("other id on put", "PUT", rec, replaceField(valid, `"id":"other"`))
-	add("stale version on put", "PUT", rec, replaceField(valid, `"sys_version":99`))
-	add("missing exam", "POST", "/examRegProcesses/t1", replaceField(valid, `"exam_ids":["exam-nope"]`))
+	addStored("stale version on put", "PUT", rec, replaceField(valid, `"sys_version":99`))
+	addStored("missing exam", "POST", "/examRegProcesses/t1", replaceField(valid, `"exam_ids":["exam-nope"]`))
 	add("form content type", "POST", "/examRegProcesses/t1", valid, "Content-Type", "application/x-www-form-urlencoded")
 	add("text content type", "PUT", rec, valid, "Content-Type", "text/plain")
 	add("merge patch", "PATCH", rec, `{"name":"x"}`, "Content-Type", "application/merge-patch+json")
@@ -96,7 +103,7 @@ func badRequests(id string) []badRequest {
 	add("put odd id", "PUT", "/examRegProcesses/t1/a%23b", valid)
 	add("eligible odd contact", "GET", "/examRegProcesses/t1/eligible/a%23b/exam-a", "")
 	add("eligible odd exam", "GET", "/examRegProcesses/t1/eligible/c1/%C3%A9", "")
-	add("eligible missing exam", "GET", "/examRegProcesses/t1/eligible/c1/exam-nope", "")
+	addStored("eligible missing exam", "GET", "/examRegProcesses/t1/eligible/c1/exam-nope", "")
 	add("odd tenant", "GET", "/examRegProcesses/t1%23x", "")
 	add("empty segments", "GET", "/examRegProcesses//"+id, "")
 	add("too many segments", "GET", rec+"/extra", "")
@@ -114,21 +121,27 @@ func badRequests(id string) []badRequest {
 	add("write with a query", "DELETE", rec+"?force=true", "")
 	add("eligible with a query", "GET", "/examRegProcesses/t1/eligible/c1/exam-a?fields=name", "")
 
-	// Malformed and hostile patches.
+	// Malformed patches, refused as they are parsed...
 	for _, p := range []string{
 		`[{}]`, `[{"op":"add"}]`, `[{"op":"add","path":"name","value":1}]`, `[{"op":"delete","path":"/name"}]`,
 		`[{"op":"add","path":"/id","value":"x"}]`, `[{"op":"remove","path":""}]`, `[{"op":"move","from":"/sys_version","path":"/name"}]`,
-		`[{"op":"add","path":"/sys_created~1at","value":"x"}]`, `[{"op":"replace","path":"/sys_last_security_context/user_id","value":"m"}]`,
-		`[{"op":"add","path":"/exam_ids/999999999","value":"exam-a"}]`, `[{"op":"add","path":"/exam_ids/-1","value":"exam-a"}]`,
-		`[{"op":"remove","path":"/exam_ids/0"}]`, `[{"op":"add","path":"/colour","value":"red"}]`, `[{"op":"test","path":"/name","value":"no"}]`,
-		`[{"op":"add","path":"/name","value":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `}]`,
+		`[{"op":"replace","path":"/sys_last_security_context/user_id","value":"m"}]`,
 		`[` + strings.TrimSuffix(strings.Repeat(`{"op":"test","path":"/name","value":"Valid"},`, 1001), ",") + `]`,
-		`[{"op":"replace","path":"/type","value":"other"}]`, `[{"op":"replace","path":"/exam_ids","value":[]}]`,
-		`[{"op":"add","path":"/exam_ids/-","value":"exam-nope"}]`, `[{"op":"add","path":"/checkout_settings/bank_account_id","value":null}]`,
 	} {
 		add("patch "+abbrev(p), "PATCH", rec, p)
 	}
-	add("copy bomb", "PATCH", rec, copyBomb())
+	// ...and hostile ones, refused as they apply to the record.
+	for _, p := range []string{
+		`[{"op":"add","path":"/sys_created~1at","value":"x"}]`,
+		`[{"op":"add","path":"/exam_ids/999999999","value":"exam-a"}]`, `[{"op":"add","path":"/exam_ids/-1","value":"exam-a"}]`,
+		`[{"op":"remove","path":"/exam_ids/0"}]`, `[{"op":"add","path":"/colour","value":"red"}]`, `[{"op":"test","path":"/name","value":"no"}]`,
+		`[{"op":"add","path":"/name","value":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `}]`,
+		`[{"op":"replace","path":"/type","value":"other"}]`, `[{"op":"replace","path":"/exam_ids","value":[]}]`,
+		`[{"op":"add","path":"/exam_ids/-","value":"exam-nope"}]`, `[{"op":"add","path":"/checkout_settings/bank_account_id","value":null}]`,
+	} {
+		addStored("patch "+abbrev(p), "PATCH", rec, p)
+	}
+	addStored("copy bomb", "PATCH", rec, copyBomb())
 
 	// Malformed batches.
 	for _, b := range []string{
@@ -140,30 +153,36 @@ func badRequests(id string) []badRequest {
 	return cases
 }
 
-// TestMalformedRequestsAreRefusedAndChangeNothing sends well over a hundred
-// malformed requests across all eight operations; each must get a 4xx with a
-// JSON message, and the table must be exactly as it was.
-func TestMalformedRequestsAreRefusedAndChangeNothing(t *testing.T) {
-	e := newEnv(t)
+// TestMalformedRequestsAreRefused sends well over a hundred malformed
+// requests across all eight operations; each must get a 4xx with a JSON
+// message, and only those marked stored may ask the store anything.
+func TestMalformedRequestsAreRefused(t *testing.T) {
+	e := newFakeEnv(t)
 	id := e.create("Valid")["id"].(string)
-	e.load("t1", "registrations", `{"id":"r1","name":"R","student_id":"c1","exam_id":"exam-a","date":"2026-01-02T03:04:05Z","status":"failed","process_id":"`+id+`"}`)
-	before := scan(t, e)
+	e.load("t1", "registrations", usedBy(id))
+	before := e.fake.snapshot()
 	cases := badRequests(id)
 	if len(cases) < 100 {
 		t.Fatalf("only %d malformed requests", len(cases))
 	}
 	for _, c := range cases {
-		r := e.do(c.method, c.path, c.body, c.header...)
-		var body struct{ Message string }
-		if r.status < 400 || r.status > 499 || json.Unmarshal(r.body, &body) != nil || body.Message == "" {
-			t.Errorf("%s: %d %.300s", c.name, r.status, r.body)
-		}
+		t.Run(c.name, func(t *testing.T) {
+			calls := e.fake.callCount()
+			r := e.do(c.method, c.path, c.body, c.header...)
+			var body struct{ Message string }
+			if r.status < 400 || r.status > 499 || json.Unmarshal(r.body, &body) != nil || body.Message == "" {
+				t.Errorf("%d %.300s", r.status, r.body)
+			}
+			switch asked := e.fake.callCount() > calls; {
+			case asked && !c.stored:
+				t.Errorf("answered %d after asking the store: mark the case stored, or answer it before storage", r.status)
+			case !asked && c.stored:
+				t.Errorf("answered %d without asking the store: the case is not stored", r.status)
+			}
+		})
 	}
 	// A batch of bad operations is answered 200, each operation failing alone.
-	r := expect(t, e.do("POST", "/examRegProcesses/t1/batch", `{"operations":[7,{"operation":"frob","id":"`+id+`"},{"id":"`+id+`"},`+
-		`{"operation":"patch","id":"`+id+`"},{"operation":"patch","id":"`+id+`","patch_directives":[{"op":"remove","path":"/id"}]},`+
-		`{"operation":"delete","id":"`+id+`"},{"operation":"delete","id":"a b"},{"operation":"patch","id":"`+id+`","patch_directives":{}},`+
-		`{"operation":"delete","id":"`+id+`","object":{}}]}`), 200)
+	r := expect(t, e.do("POST", "/examRegProcesses/t1/batch", badBatch(id)), 200)
 	var out struct {
 		SuccessCount int `json:"success_count"`
 		Results      []struct{ Status int }
@@ -177,9 +196,50 @@ func TestMalformedRequestsAreRefusedAndChangeNothing(t *testing.T) {
 	if out.SuccessCount != 0 || len(out.Results) != 9 {
 		t.Errorf("bad batch: %s", r.body)
 	}
+	if after := e.fake.snapshot(); !maps.Equal(before, after) {
+		t.Errorf("the store changed:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
+// TestRefusalsThatReachStorageChangeNothing sends the malformed requests
+// that are refused only with or after a read of the table, and a batch of
+// bad operations: the table must be exactly as it was.
+func TestRefusalsThatReachStorageChangeNothing(t *testing.T) {
+	e := newEnv(t)
+	id := e.create("Valid")["id"].(string)
+	e.load("t1", "registrations", usedBy(id))
+	before := scan(t, e)
+	for _, c := range badRequests(id) {
+		if !c.stored {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			if r := e.do(c.method, c.path, c.body, c.header...); r.status < 400 || r.status > 499 {
+				t.Errorf("%d %.300s", r.status, r.body)
+			}
+		})
+	}
+	r := expect(t, e.do("POST", "/examRegProcesses/t1/batch", badBatch(id)), 200)
+	if !strings.Contains(string(r.body), `"success_count":0`) {
+		t.Errorf("bad batch: %s", r.body)
+	}
 	if after := scan(t, e); !reflect.DeepEqual(before, after) {
 		t.Errorf("the table changed:\nbefore %v\nafter  %v", before, after)
 	}
+}
+
+// usedBy is a registration, as a bulk-load line, that uses the process id.
+func usedBy(id string) string {
+	return `{"id":"r1","name":"R","student_id":"c1","exam_id":"exam-a","date":"2026-01-02T03:04:05Z","status":"failed","process_id":"` + id + `"}`
+}
+
+// badBatch is a batch whose nine operations each fail alone, on a record
+// that usedBy(id) holds.
+func badBatch(id string) string {
+	return `{"operations":[7,{"operation":"frob","id":"` + id + `"},{"id":"` + id + `"},` +
+		`{"operation":"patch","id":"` + id + `"},{"operation":"patch","id":"` + id + `","patch_directives":[{"op":"remove","path":"/id"}]},` +
+		`{"operation":"delete","id":"` + id + `"},{"operation":"delete","id":"a b"},{"operation":"patch","id":"` + id + `","patch_directives":{}},` +
+		`{"operation":"delete","id":"` + id + `","object":{}}]}`
 }
 
 // scan reads every item of the env's table.
@@ -218,8 +278,6 @@ func replaceField(body, member string) string {
 	}
 	return string(b)
 }
-
-func dropField(body, field, wrong string) string { return replaceField(body, `"`+field+`":`+wrong) }
 
 // copyBomb doubles checkout_settings into itself until it would pass any limit.
 func copyBomb() string {

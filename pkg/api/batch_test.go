@@ -194,20 +194,80 @@ func TestBatchOfAHundredOperations(t *testing.T) {
 	}
 }
 
+// TestBatchAnswersEachOperationInItsPlace: results[i] answers
+// operations[i], whatever ran first; a patch answers the record it saved
+// and a delete no object; operations on one id run in request order.
+func TestBatchAnswersEachOperationInItsPlace(t *testing.T) {
+	e := newFakeEnv(t)
+	a, b := e.create("A")["id"].(string), e.create("B")["id"].(string)
+	rename := func(id, from, to string) string {
+		return fmt.Sprintf(`{"operation":"patch","id":%q,"patch_directives":[{"op":"test","path":"/name","value":%q},{"op":"replace","path":"/name","value":%q}]}`, id, from, to)
+	}
+	r := expect(t, e.do("POST", "/examRegProcesses/t1/batch", `{"operations":[`+strings.Join([]string{
+		rename(a, "A", "A2"),
+		`{"operation":"delete","id":"` + b + `"}`,
+		rename(a, "A2", "A3"),
+		rename(b, "B", "B2"),
+		rename("missing", "M", "M2"),
+		rename(a, "A", "never"),
+	}, ",")+`]}`), 200)
+	var out struct {
+		SuccessCount int `json:"success_count"`
+		ErrorCount   int `json:"error_count"`
+		Results      []struct {
+			ID        string          `json:"id"`
+			Operation string          `json:"operation"`
+			Status    int             `json:"status"`
+			Object    json.RawMessage `json:"object"`
+		} `json:"results"`
+	}
+	r.json(t, &out)
+	want := []struct {
+		id, operation string
+		status        int
+		name          string
+	}{{a, "patch", 200, "A2"}, {b, "delete", 200, ""}, {a, "patch", 200, "A3"}, {b, "patch", 404, ""}, {"missing", "patch", 404, ""}, {a, "patch", 400, ""}}
+	if len(out.Results) != len(want) || out.SuccessCount != 3 || out.ErrorCount != 3 {
+		t.Fatalf("answered %s", r.body)
+	}
+	for i, w := range want {
+		got := out.Results[i]
+		var object struct{ Name string }
+		if got.Object != nil {
+			json.Unmarshal(got.Object, &object)
+		}
+		if got.ID != w.id || got.Operation != w.operation || got.Status != w.status || object.Name != w.name || (w.name == "") != (got.Object == nil) {
+			t.Errorf("result %d: %s %s %d %s; want %s %s %d with name %q", i, got.Operation, got.ID, got.Status, got.Object, w.operation, w.id, w.status, w.name)
+		}
+	}
+	stored := expect(t, e.do("GET", "/examRegProcesses/t1/"+a, ""), 200)
+	if string(stored.body) != string(out.Results[2].Object) {
+		t.Errorf("%s is stored as\n%s\nbut its last patch answered\n%s", a, stored.body, out.Results[2].Object)
+	}
+}
+
+// TestBatchRefusesAnotherShapeWhole: a body that is not a batch of 1 to 100
+// operations is refused whole, before the store is asked anything.
 func TestBatchRefusesAnotherShapeWhole(t *testing.T) {
-	e := newEnv(t)
+	e := newFakeEnv(t)
 	id := e.create("Keep")["id"].(string)
-	many := strings.Repeat(`{"operation":"delete","id":"`+id+`"},`, 101)
-	for _, body := range []string{
-		`{"operations":[]}`,
-		`{}`,
-		`{"operations":[` + strings.TrimSuffix(many, ",") + `]}`,
-		`{"operations":{"operation":"delete","id":"` + id + `"}}`,
-		`[{"operation":"delete","id":"` + id + `"}]`,
-		`{"operations":[{"operation":"delete","id":"` + id + `"}],"atomic":true}`,
-		`{"operations":[{"operation":"delete","id":"` + id + `"}]} trailing`,
+	remove := `{"operation":"delete","id":"` + id + `"}`
+	for _, tc := range []struct{ name, body string }{
+		{"no operations", `{"operations":[]}`},
+		{"empty object", `{}`},
+		{"101 operations", `{"operations":[` + strings.TrimSuffix(strings.Repeat(remove+",", 101), ",") + `]}`},
+		{"operations not an array", `{"operations":` + remove + `}`},
+		{"a bare array", `[` + remove + `]`},
+		{"an unknown member", `{"operations":[` + remove + `],"atomic":true}`},
+		{"trailing text", `{"operations":[` + remove + `]} trailing`},
 	} {
-		expect(t, e.do("POST", "/examRegProcesses/t1/batch", body), 400).fields(t)
+		t.Run(tc.name, func(t *testing.T) {
+			calls := e.fake.callCount()
+			expect(t, e.do("POST", "/examRegProcesses/t1/batch", tc.body), 400).fields(t)
+			if e.fake.callCount() != calls {
+				t.Error("the store was asked")
+			}
+		})
 	}
 	expect(t, e.do("GET", "/examRegProcesses/t1/"+id, ""), 200)
 }

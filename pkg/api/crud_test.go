@@ -11,7 +11,7 @@ import (
 var uuidV7 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
 func TestCreateAssignsIDAndSystemFields(t *testing.T) {
-	e := newEnv(t)
+	e := newFakeEnv(t)
 	r := expect(t, e.do("POST", "/examRegProcesses/t1", processBody("Spring", "exam-a", "exam-b"), "User-Agent", "api-test/1"), 200)
 	p := r.object(t)
 	id, _ := p["id"].(string)
@@ -39,14 +39,37 @@ func TestCreateAssignsIDAndSystemFields(t *testing.T) {
 	if cs := p["checkout_settings"].(map[string]any); cs["extra"].(map[string]any)["kept"] != true {
 		t.Errorf("checkout_settings lost a member: %v", cs)
 	}
-	got := expect(t, e.do("GET", "/examRegProcesses/t1/"+id, ""), 200)
-	if string(got.body) != string(r.body) || got.header.Get("ETag") != `"1"` {
-		t.Errorf("GET answers\n%s\nwant what create answered\n%s", got.body, r.body)
+}
+
+// TestWritesReadBackAsAnswered: what create, PUT and PATCH answer is, byte
+// for byte and with its ETag, what the table then holds.
+func TestWritesReadBackAsAnswered(t *testing.T) {
+	e := newEnv(t)
+	created := expect(t, e.do("POST", "/examRegProcesses/t1", processBody("Spring", "exam-a", "exam-b"), "User-Agent", "api-test/1"), 200)
+	path := "/examRegProcesses/t1/" + created.object(t)["id"].(string)
+	for _, write := range []struct {
+		name   string
+		answer func() reply
+	}{
+		{"create", func() reply { return created }},
+		{"update", func() reply { return e.do("PUT", path, processBody("Summer", "exam-b")) }},
+		{"patch", func() reply {
+			return e.do("PATCH", path, `[{"op":"add","path":"/checkout_settings/extra/more","value":[{},[]]}]`)
+		}},
+	} {
+		t.Run(write.name, func(t *testing.T) {
+			answered := expect(t, write.answer(), 200)
+			stored := expect(t, e.do("GET", path+"?consistentRead=true", ""), 200)
+			if string(stored.body) != string(answered.body) || stored.header.Get("ETag") != answered.header.Get("ETag") {
+				t.Errorf("GET answers (ETag %s)\n%s\nwant what %s answered (ETag %s)\n%s",
+					stored.header.Get("ETag"), stored.body, write.name, answered.header.Get("ETag"), answered.body)
+			}
+		})
 	}
 }
 
 func TestCreateIgnoresServerManagedFieldsButRefusesAnID(t *testing.T) {
-	e := newEnv(t)
+	e := newFakeEnv(t)
 	body := strings.Replace(processBody("X"), `{`, `{"sys_version":7,"sys_created_by_id":"mallory","sys_locked":true,`, 1)
 	p := expect(t, e.do("POST", "/examRegProcesses/t1", body), 200).object(t)
 	if p["sys_version"] != 1.0 || p["sys_created_by_id"] != "alice" || p["sys_locked"] != true {
@@ -61,7 +84,7 @@ func TestCreateIgnoresServerManagedFieldsButRefusesAnID(t *testing.T) {
 }
 
 func TestValidationReportsEveryProblemWithItsField(t *testing.T) {
-	e := newEnv(t)
+	e := newFakeEnv(t)
 	p := e.create("Valid")
 	for _, tc := range []struct {
 		name, method, path, body string
@@ -89,9 +112,13 @@ func TestValidationReportsEveryProblemWithItsField(t *testing.T) {
 			}
 		})
 	}
-	for _, body := range []string{`{"name":"x"} {}`, `{"name":`, `[]`, `"x"`, ``} {
-		r := expect(t, e.do("POST", "/examRegProcesses/t1", body, "Content-Type", "application/json"), 400)
-		r.fields(t)
+	for _, tc := range []struct{ name, body string }{
+		{"two documents", `{"name":"x"} {}`}, {"cut short", `{"name":`}, {"an array", `[]`}, {"a string", `"x"`}, {"empty", ``},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := expect(t, e.do("POST", "/examRegProcesses/t1", tc.body, "Content-Type", "application/json"), 400)
+			r.fields(t)
+		})
 	}
 	// Nothing was written by any refused request.
 	list := expect(t, e.do("GET", "/examRegProcesses/t1?consistentRead=true", ""), 200)
@@ -103,7 +130,7 @@ func TestValidationReportsEveryProblemWithItsField(t *testing.T) {
 }
 
 func TestUpdateReplacesClientFieldsAndKeepsCreation(t *testing.T) {
-	e := newEnv(t)
+	e := newFakeEnv(t)
 	p := e.create("Before")
 	id := p["id"].(string)
 	body := `{"name":"After","type":"retest","exam_ids":["exam-b"],
@@ -118,13 +145,10 @@ func TestUpdateReplacesClientFieldsAndKeepsCreation(t *testing.T) {
 	if r.header.Get("ETag") != `"2"` {
 		t.Errorf("ETag %q, want \"2\"", r.header.Get("ETag"))
 	}
-	if stored := expect(t, e.do("GET", "/examRegProcesses/t1/"+id+"?consistentRead=true", ""), 200); string(stored.body) != string(r.body) {
-		t.Errorf("stored\n%s\nanswered\n%s", stored.body, r.body)
-	}
 }
 
 func TestUpdateWithStaleVersionIsAConflict(t *testing.T) {
-	e := newEnv(t)
+	e := newFakeEnv(t)
 	p := e.create("V1")
 	id := p["id"].(string)
 	edited := strings.Replace(processBody("V2"), `{`, `{"sys_version":1,`, 1)
@@ -158,7 +182,7 @@ func TestMissingExamsAreConflictsOnEveryWrite(t *testing.T) {
 }
 
 func TestPatch(t *testing.T) {
-	e := newEnv(t)
+	e := newFakeEnv(t)
 	id := e.create("P")["id"].(string)
 	path := "/examRegProcesses/t1/" + id
 	r := expect(t, e.do("PATCH", path, `[
@@ -221,7 +245,7 @@ func TestPatch(t *testing.T) {
 }
 
 func TestDelete(t *testing.T) {
-	e := newEnv(t)
+	e := newFakeEnv(t)
 	id := e.create("D")["id"].(string)
 	path := "/examRegProcesses/t1/" + id
 	r := expect(t, e.do("DELETE", path, ""), 200)
@@ -255,19 +279,44 @@ func TestDeleteRefusedWhileRegistrationsUseTheProcess(t *testing.T) {
 }
 
 func TestNotFound(t *testing.T) {
-	e := newEnv(t)
-	for _, tc := range []struct{ method, body string }{
-		{"GET", ""}, {"PUT", processBody("X")}, {"PATCH", `[{"op":"replace","path":"/name","value":"Q"}]`}, {"DELETE", ""},
+	e := newFakeEnv(t)
+	for _, tc := range []struct{ name, method, path, body string }{
+		{"get", "GET", "/examRegProcesses/t1/no-such-id", ""},
+		{"update", "PUT", "/examRegProcesses/t1/no-such-id", processBody("X")},
+		{"patch", "PATCH", "/examRegProcesses/t1/no-such-id", `[{"op":"replace","path":"/name","value":"Q"}]`},
+		{"delete", "DELETE", "/examRegProcesses/t1/no-such-id", ""},
+		{"eligible for no exam", "GET", "/examRegProcesses/t1/eligible/c1/no-such-exam", ""},
+		{"history", "GET", "/examRegProcesses/t1/no-such-id/history", ""},
+		{"history version", "GET", "/examRegProcesses/t1/no-such-id/history/1", ""},
+		// Routes that do not exist answer the JSON error body too.
+		{"no route", "GET", "/nothing/here", ""},
+		{"no route under the tenant", "GET", "/examRegProcesses/t1/a/b/c/d/e", ""},
+		{"trailing slash", "GET", "/examRegProcesses/t1/", ""},
 	} {
-		expect(t, e.do(tc.method, "/examRegProcesses/t1/no-such-id", tc.body), 404).fields(t)
+		t.Run(tc.name, func(t *testing.T) {
+			expect(t, e.do(tc.method, tc.path, tc.body), 404).fields(t)
+		})
 	}
-	expect(t, e.do("GET", "/examRegProcesses/t1/eligible/c1/no-such-exam", ""), 404)
-	// Routes that do not exist answer the JSON error body too.
-	expect(t, e.do("GET", "/nothing/here", ""), 404).fields(t)
-	r := expect(t, e.do("POST", "/examRegProcesses/t1/some-id", "{}"), 405)
-	r.fields(t)
-	if allow := r.header.Get("Allow"); !strings.Contains(allow, "PATCH") || !strings.Contains(allow, "DELETE") {
-		t.Errorf("Allow = %q", allow)
+}
+
+// TestKnownPathsRefuseOtherMethods: a method a path does not take is a 405
+// listing, in Allow, the methods it takes.
+func TestKnownPathsRefuseOtherMethods(t *testing.T) {
+	e := newFakeEnv(t)
+	for _, tc := range []struct{ name, method, path, allow string }{
+		{"collection", "DELETE", "/examRegProcesses/t1", "POST, GET"},
+		{"record", "POST", "/examRegProcesses/t1/some-id", "GET, PUT, PATCH, DELETE"},
+		{"history version", "PUT", "/examRegProcesses/t1/some-id/history/2", "GET"},
+		{"history", "DELETE", "/examRegProcesses/t1/some-id/history", "GET"},
+		{"eligible", "POST", "/examRegProcesses/t1/eligible/c1/exam-a", "GET"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := expect(t, e.do(tc.method, tc.path, ""), 405)
+			r.fields(t)
+			if allow := r.header.Get("Allow"); allow != tc.allow {
+				t.Errorf("Allow = %q, want %q", allow, tc.allow)
+			}
+		})
 	}
 }
 
@@ -283,20 +332,23 @@ func TestLockedRecordsRefuseChanges(t *testing.T) {
 		{"PATCH", `[{"op":"replace","path":"/sys_locked","value":false}]`},
 		{"DELETE", ""},
 	} {
-		r := expect(t, e.do(tc.method, path, tc.body), 403)
-		var body struct{ Message string }
-		r.json(t, &body)
-		if body.Message != "record is locked" {
-			t.Errorf("%s: message %q", tc.method, body.Message)
-		}
+		t.Run(tc.method, func(t *testing.T) {
+			r := expect(t, e.do(tc.method, path, tc.body), 403)
+			var body struct{ Message string }
+			r.json(t, &body)
+			if body.Message != "record is locked" {
+				t.Errorf("message %q", body.Message)
+			}
+		})
 	}
 	if got := expect(t, e.do("GET", path, ""), 200).object(t); got["sys_version"] != 2.0 || got["sys_locked"] != true {
 		t.Errorf("a locked record changed: %v", got)
 	}
 }
 
+// TestIfMatch: the If-Match header as each write reads it.
 func TestIfMatch(t *testing.T) {
-	e := newEnv(t)
+	e := newFakeEnv(t)
 	id := e.create("E")["id"].(string)
 	path := "/examRegProcesses/t1/" + id
 	patch := `[{"op":"replace","path":"/name","value":"E2"}]`
@@ -313,6 +365,23 @@ func TestIfMatch(t *testing.T) {
 	expect(t, e.do("DELETE", path, "", "If-Match", `"3"`), 200)
 	id = e.create("F")["id"].(string)
 	expect(t, e.do("DELETE", "/examRegProcesses/t1/"+id, "", "If-Match", `*`), 200)
+}
+
+// TestIfMatchIsAConditionOfTheDelete: a delete's If-Match versions are a
+// condition of the delete itself, refused whole when none is the stored one.
+func TestIfMatchIsAConditionOfTheDelete(t *testing.T) {
+	e := newEnv(t)
+	id := e.create("E")["id"].(string)
+	path := "/examRegProcesses/t1/" + id
+	expect(t, e.do("PATCH", path, `[{"op":"replace","path":"/name","value":"E2"}]`), 200)
+	expect(t, e.do("DELETE", path, "", "If-Match", `"1", "3"`), 412)
+	if got := expect(t, e.do("GET", path+"?consistentRead=true", ""), 200); got.header.Get("ETag") != `"2"` {
+		t.Errorf("ETag %q after a refused delete, want \"2\"", got.header.Get("ETag"))
+	}
+	assertCounted(t, e)
+	expect(t, e.do("DELETE", path, "", "If-Match", `"1", "2"`), 200)
+	expect(t, e.do("GET", path+"?consistentRead=true", ""), 404)
+	assertCounted(t, e)
 }
 
 func sameSet(a, b []string) bool {

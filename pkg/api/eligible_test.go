@@ -107,3 +107,25 @@ func TestEligibleNeedsAnExamOfTheTenant(t *testing.T) {
 	}
 	expect(t, e.do("GET", "/examRegProcesses/t1/eligible/bad%20id/exam-a", ""), 400)
 }
+
+// TestEligibleAnswersWholeRecordsAndTheLastRegistration: the answer holds
+// each eligible process as GET answers it and, when the contact has one,
+// their latest registration for the exam. Which processes are eligible is
+// TestEligibleForEveryRegistrationStatus's.
+func TestEligibleAnswersWholeRecordsAndTheLastRegistration(t *testing.T) {
+	e := newFakeEnv(t)
+	id := e.create("Open")["id"].(string)
+	e.load("t1", "registrations",
+		`{"id":"r1","name":"R","student_id":"c-failed","exam_id":"exam-a","date":"2026-01-02T03:04:05+01:00","status":"failed"}`,
+		`{"id":"r0","name":"R","student_id":"c-failed","exam_id":"exam-a","date":"2025-01-02T03:04:05Z","status":"passed"}`)
+	record := expect(t, e.do("GET", "/examRegProcesses/t1/"+id, ""), 200).body
+	r := expect(t, e.do("GET", "/examRegProcesses/t1/eligible/c-new/exam-a", ""), 200)
+	if want := `{"processes":[` + string(record) + `]}`; string(r.body) != want {
+		t.Errorf("a new contact is answered\n%s\nwant\n%s", r.body, want)
+	}
+	r = expect(t, e.do("GET", "/examRegProcesses/t1/eligible/c-failed/exam-a", ""), 200)
+	want := `{"processes":[],"last_registration":{"date":"2026-01-02T02:04:05.000Z","exam_id":"exam-a","id":"r1","name":"R","status":"failed","student_id":"c-failed"}}`
+	if string(r.body) != want {
+		t.Errorf("a contact who failed is answered\n%s\nwant\n%s", r.body, want)
+	}
+}

@@ -46,13 +46,20 @@ func contract(t *testing.T) *openapi.Validator {
 	return validator
 }
 
-// env is the API served over real HTTP by the local front door, on a fresh
-// table of a real DynamoDB engine (moto), with every DynamoDB call recorded.
+// env is the API served over real HTTP by the local front door, on a store:
+// a fresh table of a real DynamoDB engine (moto) with every DynamoDB call
+// recorded (newEnv), or the in-memory fake (newFakeEnv) for tests of what
+// the API answers before and around storage, which need no engine. Either
+// way every request and answer is held to the OpenAPI document.
 type env struct {
-	t     *testing.T
-	url   string
+	t   *testing.T
+	url string
+	// store and calls are the engine's table and the DynamoDB calls made
+	// on it; nil on the fake.
 	store *store.Store
 	calls *callLog
+	// fake is the fake store; nil on the engine.
+	fake *fakeStore
 	// token grants tenant "t1" to user "alice".
 	token string
 }
@@ -70,6 +77,7 @@ type envOption func(*envConfig)
 func withLimit(n int) envOption { return func(c *envConfig) { c.MaxProcessesPerTenant = n } }
 
 // withEndpoint sends the service's DynamoDB requests to url (a fault proxy).
+// Engine only.
 func withEndpoint(url string) envOption {
 	return func(c *envConfig) {
 		c.client = append(c.client, func(o *dynamodb.Options) { o.BaseEndpoint = &url })
@@ -90,15 +98,15 @@ func withDeadline(d time.Duration) envOption {
 }
 
 // withHistory writes the change history as the history writer function
-// does, from the table's stream, while the test runs.
+// does, from the table's stream, while the test runs. Engine only: the fake
+// writes the history with each write.
 func withHistory() envOption { return func(c *envConfig) { c.history = true } }
 
 // withLogger sends the request log to logger.
 func withLogger(logger *slog.Logger) envOption { return func(c *envConfig) { c.Logger = logger } }
 
-func newEnv(t *testing.T, opts ...envOption) *env {
-	t.Helper()
-	calls := &callLog{}
+// configure is an env's configuration: the defaults, as opts change them.
+func configure(opts []envOption) envConfig {
 	cfg := envConfig{Config: api.Config{
 		FrontDoor:             devauth.Verifier{Secret: secret},
 		MaxProcessesPerTenant: 100,
@@ -108,11 +116,19 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	for _, o := range opts {
 		o(&cfg)
 	}
+	return cfg
+}
+
+// newEnv is an env on a fresh table of the engine; with -short (no engine)
+// the test is skipped.
+func newEnv(t *testing.T, opts ...envOption) *env {
+	t.Helper()
+	cfg := configure(opts)
+	calls := &callLog{}
 	st := dynamotest.NewTable(t, append([]func(*dynamodb.Options){calls.record}, cfg.client...)...)
 	cfg.Store = st
-	srv := httptest.NewServer(cfg.handler(api.New(cfg.Config).Handler()))
-	t.Cleanup(srv.Close)
-	e := &env{t: t, url: srv.URL, store: st, calls: calls, token: mint(t, "alice", "t1")}
+	e := serve(t, cfg.Config, cfg.handler)
+	e.store, e.calls = st, calls
 	if cfg.history {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
@@ -124,8 +140,30 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 			}
 		})
 	}
-	e.load("t1", bulkload.Exams, `{"id":"exam-a","name":"A","is_active":true}`, `{"id":"exam-b","name":"B","is_active":true}`)
+	e.loadExams()
 	return e
+}
+
+// newFakeEnv is an env on the fake store.
+func newFakeEnv(t *testing.T, opts ...envOption) *env {
+	t.Helper()
+	cfg := configure(opts)
+	if cfg.client != nil || cfg.history {
+		t.Fatal("withEndpoint and withHistory need the engine: use newEnv")
+	}
+	fake := newFakeStore()
+	cfg.Store = fake
+	e := serve(t, cfg.Config, cfg.handler)
+	e.fake = fake
+	e.loadExams()
+	return e
+}
+
+// serve starts the API over HTTP for the test.
+func serve(t *testing.T, cfg api.Config, wrap func(http.Handler) http.Handler) *env {
+	srv := httptest.NewServer(wrap(api.New(cfg).Handler()))
+	t.Cleanup(srv.Close)
+	return &env{t: t, url: srv.URL, token: mint(t, "alice", "t1")}
 }
 
 func mint(t *testing.T, sub string, tenants ...string) string {
@@ -137,9 +175,20 @@ func mint(t *testing.T, sub string, tenants ...string) string {
 	return tok
 }
 
+// loadExams gives tenant t1, in every env, the exams exam-a and exam-b.
+func (e *env) loadExams() {
+	e.load("t1", bulkload.Exams, `{"id":"exam-a","name":"A","is_active":true}`, `{"id":"exam-b","name":"B","is_active":true}`)
+}
+
 // load bulk-loads JSON Lines records of one kind into a tenant.
 func (e *env) load(tenant, kind string, lines ...string) {
 	e.t.Helper()
+	if e.fake != nil {
+		if err := e.fake.load(tenant, kind, lines...); err != nil {
+			e.t.Fatal(err)
+		}
+		return
+	}
 	l := bulkload.New(e.store, tenant, nil)
 	if _, err := l.Load(context.Background(), kind, kind+".jsonl", strings.NewReader(strings.Join(lines, "\n"))); err != nil {
 		e.t.Fatal(err)
@@ -218,6 +267,9 @@ func (e *env) doAs(token, method, path, body string, header ...string) reply {
 	}
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 		e.t.Errorf("%s %s: Content-Type %q, want application/json", method, path, ct)
+	}
+	if resp.Header.Get("X-Request-Id") == "" {
+		e.t.Errorf("%s %s: no X-Request-Id", method, path)
 	}
 	// The contract test: every answer the suite receives must be one the
 	// OpenAPI document describes, every request the service accepts one the

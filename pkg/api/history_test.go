@@ -179,23 +179,69 @@ func TestHistoryRecordsEveryWrite(t *testing.T) {
 	}
 	expect(t, e.do("GET", "/examRegProcesses/t1/"+id+"/history/7", ""), 404) // the delete
 	expect(t, e.do("GET", "/examRegProcesses/t1/"+id+"/history/8", ""), 404)
-	expect(t, e.do("GET", "/examRegProcesses/t1/"+id+"/history/01", ""), 400)
 	expect(t, e.do("GET", "/examRegProcesses/t1/never-existed/history", ""), 404)
+	// Another tenant's history of the same id is another history: there is none.
+	expect(t, e.doAs(mint(t, "mallory", "t2"), "GET", "/examRegProcesses/t2/"+id+"/history", ""), 404)
+	expect(t, e.doAs(mint(t, "mallory", "t2"), "GET", "/examRegProcesses/t2/"+id+"/history/1", ""), 404)
+}
 
-	// Tenants: another tenant's token is refused; this tenant's token with
-	// another tenant's page key is refused; another tenant's record is not
-	// found here.
-	expect(t, e.doAs(mint(t, "mallory", "t2"), "GET", "/examRegProcesses/t1/"+id+"/history", ""), 403)
-	r := expect(t, e.do("GET", "/examRegProcesses/t1/"+id+"/history?limit=1", ""), 200)
-	key := r.header.Get("X-Exclusive-Start-Key")
-	other := expect(t, e.doAs(mint(t, "mallory", "t2"), "GET", "/examRegProcesses/t2/"+id+"/history?exclusiveStartKey="+key, ""), 400)
-	if f := other.fields(t); !slices.Equal(f, []string{"exclusiveStartKey"}) {
-		t.Errorf("another tenant's key: %s", other.body)
+// TestHistoryPagesAndVersionsOverHTTP: the history's paging, its page keys
+// (bound to the tenant and the record) and the version in the path, as
+// the API reads them. What the history holds is
+// TestHistoryRecordsEveryWrite's.
+func TestHistoryPagesAndVersionsOverHTTP(t *testing.T) {
+	e := newFakeEnv(t)
+	id := e.create("History")["id"].(string)
+	path := "/examRegProcesses/t1/" + id
+	for _, name := range []string{"B", "C", "D"} {
+		expect(t, e.do("PATCH", path, `[{"op":"replace","path":"/name","value":"`+name+`"}]`), 200)
 	}
-	otherRecord := expect(t, e.do("POST", "/examRegProcesses/t1", processBody("Other")), 200).object(t)["id"].(string)
-	e.awaitHistory(t, otherRecord, 1)
-	expect(t, e.do("GET", "/examRegProcesses/t1/"+otherRecord+"/history?exclusiveStartKey="+key, ""), 400)
-	expect(t, e.doAs(mint(t, "mallory", "t2"), "GET", "/examRegProcesses/t2/"+otherRecord+"/history", ""), 404)
+	expect(t, e.do("DELETE", path, ""), 200)
+
+	whole := e.history(t, id, 1000)
+	var versions []int
+	for _, en := range whole {
+		versions = append(versions, en.Version)
+	}
+	if !slices.Equal(versions, []int{5, 4, 3, 2, 1}) {
+		t.Errorf("versions %v, want 5 to 1", versions)
+	}
+	if paged := e.history(t, id, 2); !reflect.DeepEqual(paged, whole) {
+		t.Errorf("paging by 2 gives\n%v\nwant\n%v", paged, whole)
+	}
+	if r := expect(t, e.do("GET", path+"/history/4", ""), 200); r.header.Get("ETag") != `"4"` || r.object(t)["name"] != "D" {
+		t.Errorf("version 4 answered %s (ETag %s)", r.body, r.header.Get("ETag"))
+	}
+
+	r := expect(t, e.do("GET", path+"/history?limit=1", ""), 200)
+	key := r.header.Get("X-Exclusive-Start-Key")
+	other := e.create("Other")["id"].(string)
+	for _, tc := range []struct{ name, method, path, body string }{
+		{"version with a leading zero", "GET", path + "/history/01", ""},
+		{"version 0", "GET", path + "/history/0", ""},
+		{"negative version", "GET", path + "/history/-1", ""},
+		{"version not a number", "GET", path + "/history/v1", ""},
+		{"version with a query", "GET", path + "/history/1?fields=name", ""},
+		{"odd id", "GET", "/examRegProcesses/t1/a%20b/history", ""},
+		{"limit 0", "GET", path + "/history?limit=0", ""},
+		{"unknown parameter", "GET", path + "/history?fields=name", ""},
+		{"key of another record", "GET", "/examRegProcesses/t1/" + other + "/history?exclusiveStartKey=" + key, ""},
+		{"key of the list", "GET", path + "/history?exclusiveStartKey=" + encodeKey("t1/"+id), ""},
+		{"key of version 0", "GET", path + "/history?exclusiveStartKey=" + encodeKey("t1/"+id+"/0"), ""},
+		{"key of version 01", "GET", path + "/history?exclusiveStartKey=" + encodeKey("t1/"+id+"/01"), ""},
+		{"a history key on the list", "GET", "/examRegProcesses/t1?exclusiveStartKey=" + key, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			expect(t, e.do(tc.method, tc.path, tc.body), 400).fields(t)
+		})
+	}
+	// Another tenant's key is not a key of this tenant's history.
+	r = expect(t, e.doAs(mint(t, "mallory", "t2"), "GET", "/examRegProcesses/t2/"+id+"/history?exclusiveStartKey="+key, ""), 400)
+	if f := r.fields(t); !slices.Equal(f, []string{"exclusiveStartKey"}) {
+		t.Errorf("another tenant's key: %s", r.body)
+	}
+	expect(t, e.do("GET", path+"/history/5", ""), 404) // the delete
+	expect(t, e.do("GET", path+"/history/6", ""), 404)
 }
 
 func TestHistoryOfConcurrentPatchesHasEveryVersionOnce(t *testing.T) {

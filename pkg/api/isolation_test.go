@@ -27,15 +27,18 @@ func TestTenantsNeverSeeOrChangeEachOther(t *testing.T) {
 
 	// t1's token on t2's paths: 403 for every operation.
 	for _, op := range everyOperation(t2ids[1]) {
-		path := strings.Replace(op.path, "/t1", "/t2", 1)
-		expect(t, e.do(op.method, path, op.body), 403)
+		t.Run(op.name, func(t *testing.T) {
+			expect(t, e.do(op.method, strings.Replace(op.path, "/t1", "/t2", 1), op.body), 403)
+		})
 	}
 	// t1's token on t1's paths with t2's ids: t2's records do not exist here.
-	for _, id := range t2ids {
-		expect(t, e.do("GET", "/examRegProcesses/t1/"+id+"?consistentRead=true", ""), 404)
-		expect(t, e.do("PUT", "/examRegProcesses/t1/"+id, processBody("Stolen")), 404)
-		expect(t, e.do("PATCH", "/examRegProcesses/t1/"+id, `[{"op":"replace","path":"/name","value":"Stolen"}]`), 404)
-		expect(t, e.do("DELETE", "/examRegProcesses/t1/"+id, ""), 404)
+	for i, id := range t2ids {
+		t.Run(fmt.Sprint("t2 record ", i), func(t *testing.T) {
+			expect(t, e.do("GET", "/examRegProcesses/t1/"+id+"?consistentRead=true", ""), 404)
+			expect(t, e.do("PUT", "/examRegProcesses/t1/"+id, processBody("Stolen")), 404)
+			expect(t, e.do("PATCH", "/examRegProcesses/t1/"+id, `[{"op":"replace","path":"/name","value":"Stolen"}]`), 404)
+			expect(t, e.do("DELETE", "/examRegProcesses/t1/"+id, ""), 404)
+		})
 	}
 	r := expect(t, e.do("POST", "/examRegProcesses/t1/batch", fmt.Sprintf(`{"operations":[{"operation":"delete","id":%q},{"operation":"patch","id":%q,"patch_directives":[{"op":"replace","path":"/name","value":"x"}]}]}`, t2ids[0], t2ids[1])), 200)
 	if !strings.Contains(string(r.body), `"error_count":2`) {

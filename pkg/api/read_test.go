@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/base64"
 	"net/url"
 	"strings"
 	"testing"
@@ -53,8 +54,48 @@ func TestListPagesThroughEveryRecordInCreationOrder(t *testing.T) {
 	}
 }
 
+// TestListLinksItsNextPage: a page that is not the last links the next one,
+// keeping the request's other parameters; following the links reads every
+// record once.
+func TestListLinksItsNextPage(t *testing.T) {
+	e := newFakeEnv(t)
+	var want []string
+	for i := range 5 {
+		want = append(want, e.create(strings.Repeat("n", i+1))["id"].(string))
+	}
+	var got []string
+	next := "/examRegProcesses/t1?limit=2&fields=name&consistentRead=true"
+	for pages := 1; next != ""; pages++ {
+		if pages > 3 {
+			t.Fatalf("paging does not end: %s", next)
+		}
+		r := expect(t, e.do("GET", next, ""), 200)
+		var items []map[string]any
+		r.json(t, &items)
+		for _, it := range items {
+			got = append(got, it["id"].(string))
+		}
+		next = ""
+		if link := r.header.Get("Link"); link != "" {
+			key := r.header.Get("X-Exclusive-Start-Key")
+			target, rel, _ := strings.Cut(link, ">; ")
+			u, err := url.Parse(strings.TrimPrefix(target, "<"))
+			if err != nil || rel != `rel="next"` || key == "" || u.Path != "/examRegProcesses/t1" {
+				t.Fatalf("Link %q, X-Exclusive-Start-Key %q", link, key)
+			}
+			if q := u.Query(); q.Get("exclusiveStartKey") != key || q.Get("limit") != "2" || q.Get("fields") != "name" || q.Get("consistentRead") != "true" || len(q) != 4 {
+				t.Errorf("next link %q does not carry the key and the other parameters", target)
+			}
+			next = u.RequestURI()
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("paged ids\n%v\nwant\n%v", got, want)
+	}
+}
+
 func TestPageKeysAreBoundToTheTenant(t *testing.T) {
-	e := newEnv(t)
+	e := newFakeEnv(t)
 	for i := range 3 {
 		e.create(strings.Repeat("a", i+1))
 	}
@@ -65,16 +106,31 @@ func TestPageKeysAreBoundToTheTenant(t *testing.T) {
 	if f := other.fields(t); len(f) != 1 || f[0] != "exclusiveStartKey" {
 		t.Errorf("t2 with t1's page key: %s", other.body)
 	}
-	for _, bad := range []string{"not-base64!", "", "JSUl", strings.Repeat("A", 2000)} {
-		r := expect(t, e.do("GET", "/examRegProcesses/t1?exclusiveStartKey="+url.QueryEscape(bad), ""), 400)
-		if f := r.fields(t); len(f) != 1 || f[0] != "exclusiveStartKey" {
-			t.Errorf("key %q: fields %v", bad, f)
-		}
+	for _, tc := range []struct{ name, key string }{
+		{"not base64", "not-base64!"},
+		{"empty", ""},
+		{"no tenant", "JSUl"},
+		{"long", strings.Repeat("A", 2000)},
+		{"padded", key + "="},
+		{"an id of another shape", encodeKey("t1/a b")},
+		{"a history key", encodeKey("t1/some-id/3")},
+	} {
+		t.Run("key "+tc.name, func(t *testing.T) {
+			r := expect(t, e.do("GET", "/examRegProcesses/t1?exclusiveStartKey="+url.QueryEscape(tc.key), ""), 400)
+			if f := r.fields(t); len(f) != 1 || f[0] != "exclusiveStartKey" {
+				t.Errorf("key %q: fields %v", tc.key, f)
+			}
+		})
 	}
 	for _, q := range []string{"limit=0", "limit=1001", "limit=x", "consistentRead=yes", "fields=nope", "fields=name,,id", "colour=red", "limit=1&limit=2"} {
-		expect(t, e.do("GET", "/examRegProcesses/t1?"+q, ""), 400).fields(t)
+		t.Run(q, func(t *testing.T) {
+			expect(t, e.do("GET", "/examRegProcesses/t1?"+q, ""), 400).fields(t)
+		})
 	}
 }
+
+// encodeKey is a page key as the API spells them: unpadded base64url.
+func encodeKey(position string) string { return base64.RawURLEncoding.EncodeToString([]byte(position)) }
 
 func TestFieldsAndConsistentReadReachDynamoDB(t *testing.T) {
 	e := newEnv(t)

@@ -99,6 +99,9 @@ func (s *Server) Serve(given ...Route) http.Handler {
 		if allow != nil {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
 		}
+		if len(segments) > 2 && segments[1] == "examRegProcesses" { // for the log line
+			r.SetPathValue("tenantId", segments[2])
+		}
 		s.serve(w, r, "", func(*Server, context.Context, *call) (*response, error) {
 			if allow == nil {
 				return nil, &examreg.Error{Code: examreg.ENOTFOUND, Message: "Not Found"}

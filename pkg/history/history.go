@@ -69,7 +69,7 @@ func (w *Writer) write(ctx context.Context, r events.DynamoDBEventRecord) (bool,
 	)
 	switch c.EventName {
 	case "INSERT", "MODIFY":
-		if entry, err = examreg.ChangeOf(c.Before(), c.After(), diff); err != nil {
+		if entry, err = examreg.ChangeOf(c.Before(), c.After(), Diff); err != nil {
 			return false, err
 		}
 		image = c.AfterJSON()
@@ -88,8 +88,9 @@ func (w *Writer) write(ctx context.Context, r events.DynamoDBEventRecord) (bool,
 	return w.Store.PutHistoryEntry(ctx, tenant, id, entry, image)
 }
 
-// diff is the RFC 6902 patch jsondiff makes between two client views.
-func diff(from, to map[string]any) (json.RawMessage, error) {
+// Diff is the RFC 6902 patch jsondiff makes between two client views: the
+// examreg.Diff of every history entry.
+func Diff(from, to map[string]any) (json.RawMessage, error) {
 	patch, err := jsondiff.CompareWithoutMarshal(from, to)
 	if err != nil {
 		return nil, err

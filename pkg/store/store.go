@@ -154,9 +154,14 @@ func processItem(tenant string, p *examreg.Process) map[string]types.AttributeVa
 	return item
 }
 
-// processOf is the process an item stores.
+// processOf is the process an item stores. Its members take their places
+// in the schema's order, so they need no sort by name first.
 func processOf(item map[string]types.AttributeValue) *examreg.Process {
-	return examreg.NewStoredProcess(membersOf(item))
+	members := make([]examreg.Member, 0, len(item))
+	for name, av := range item {
+		members = append(members, examreg.Member{Name: name, Value: valueOf(av)})
+	}
+	return examreg.NewStoredProcess(members)
 }
 
 // retrier paces the retries of a write that lost a race: jittered backoff
