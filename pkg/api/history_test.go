@@ -271,3 +271,23 @@ func TestHistoryOfConcurrentPatchesHasEveryVersionOnce(t *testing.T) {
 		t.Errorf("the fold of all versions is\n%v\nwant\n%v", got, want)
 	}
 }
+
+// TestHistoryReadsAtTheirRequestBudget: a page of history is one Query, a
+// version one GetItem.
+func TestHistoryReadsAtTheirRequestBudget(t *testing.T) {
+	e := newEnv(t, withHistory())
+	id := e.create("Budget")["id"].(string)
+	e.awaitHistory(t, id, 1)
+	for _, tc := range []struct{ name, path, want string }{
+		{"history page", "/history?limit=10", "Query"},
+		{"history version", "/history/1", "GetItem"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			mark := e.calls.mark()
+			expect(t, e.do("GET", "/examRegProcesses/t1/"+id+tc.path, ""), 200)
+			if got := e.calls.since(mark); ops(got) != tc.want {
+				t.Errorf("made %s, want %s", ops(got), tc.want)
+			}
+		})
+	}
+}
