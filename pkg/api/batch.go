@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"sync"
@@ -25,20 +24,14 @@ type batchOperation struct {
 	problems        []examreg.FieldError
 }
 
-// batchResult answers one operation: the saved object, or the error body.
+// batchResult answers one operation: the saved object (as JSON text), or
+// the error body.
 type batchResult struct {
-	ID        string               `json:"id"`
-	Operation string               `json:"operation"`
-	Status    int                  `json:"status"`
-	Object    json.RawMessage      `json:"object,omitempty"`
-	Message   string               `json:"message,omitempty"`
-	Errors    []examreg.FieldError `json:"errors,omitempty"`
-}
-
-type batchBody struct {
-	SuccessCount int           `json:"success_count"`
-	ErrorCount   int           `json:"error_count"`
-	Results      []batchResult `json:"results"`
+	ID, Operation string
+	Status        int
+	Object        []byte
+	Message       string
+	Errors        []examreg.FieldError
 }
 
 // batch: POST /examRegProcesses/{tenantId}/batch with 1 to 100 patch and
@@ -106,19 +99,48 @@ func (s *Server) batch(ctx context.Context, c *call) (*response, error) {
 	}
 	wg.Wait()
 
-	out := batchBody{Results: results}
+	return jsonResponse(appendBatchAnswer(nil, results)), nil
+}
+
+// appendBatchAnswer appends {"success_count", "error_count", "results"},
+// each saved object copied in as it is.
+func appendBatchAnswer(dst []byte, results []batchResult) []byte {
+	succeeded := 0
 	for _, r := range results {
 		if r.Status == 200 {
-			out.SuccessCount++
-		} else {
-			out.ErrorCount++
+			succeeded++
 		}
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return nil, err
+	dst = append(dst, `{"success_count":`...)
+	dst = strconv.AppendInt(dst, int64(succeeded), 10)
+	dst = append(dst, `,"error_count":`...)
+	dst = strconv.AppendInt(dst, int64(len(results)-succeeded), 10)
+	dst = append(dst, `,"results":[`...)
+	for i, r := range results {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"id":`...)
+		dst = examreg.AppendString(dst, r.ID)
+		dst = append(dst, `,"operation":`...)
+		dst = examreg.AppendString(dst, r.Operation)
+		dst = append(dst, `,"status":`...)
+		dst = strconv.AppendInt(dst, int64(r.Status), 10)
+		if r.Object != nil {
+			dst = append(dst, `,"object":`...)
+			dst = append(dst, r.Object...)
+		}
+		if r.Message != "" {
+			dst = append(dst, `,"message":`...)
+			dst = examreg.AppendString(dst, r.Message)
+		}
+		if len(r.Errors) > 0 {
+			dst = append(dst, `,"errors":`...)
+			dst = appendFieldErrors(dst, r.Errors)
+		}
+		dst = append(dst, '}')
 	}
-	return jsonResponse(b), nil
+	return append(dst, "]}"...)
 }
 
 // batchOperations reads a batch body: an object whose only member is

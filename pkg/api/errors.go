@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 
@@ -69,6 +68,31 @@ func errorOf(err error, requestID string) errorBody {
 
 // errorBodyOf is the JSON text of errorOf.
 func errorBodyOf(err error, requestID string) []byte {
-	b, _ := json.Marshal(errorOf(err, requestID)) // strings and slices of them always marshal
-	return b
+	e := errorOf(err, requestID)
+	b := append([]byte(`{"message":`), examreg.AppendString(nil, e.Message)...)
+	if len(e.Errors) > 0 {
+		b = append(b, `,"errors":`...)
+		b = appendFieldErrors(b, e.Errors)
+	}
+	if e.RequestID != "" {
+		b = append(b, `,"request_id":`...)
+		b = examreg.AppendString(b, e.RequestID)
+	}
+	return append(b, '}')
+}
+
+// appendFieldErrors appends [{"field", "message"}, ...].
+func appendFieldErrors(dst []byte, fields []examreg.FieldError) []byte {
+	dst = append(dst, '[')
+	for i, f := range fields {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, `{"field":`...)
+		dst = examreg.AppendString(dst, f.Field)
+		dst = append(dst, `,"message":`...)
+		dst = examreg.AppendString(dst, f.Message)
+		dst = append(dst, '}')
+	}
+	return append(dst, ']')
 }

@@ -179,22 +179,43 @@ func appendJSON(dst []byte, av types.AttributeValue) []byte {
 // process's members in the order examreg.ProcessFields gives, without the
 // storage keys, and without the member named omit.
 func appendProcessJSON(dst []byte, item map[string]types.AttributeValue, omit string) []byte {
+	var slots [len(processFieldKeys)]types.AttributeValue
+	for name, av := range item {
+		if i, ok := processFieldIndex[name]; ok && name != omit {
+			slots[i] = av
+		}
+	}
 	dst = append(dst, '{')
 	first := true
-	for _, name := range examreg.ProcessFields() {
-		av, ok := item[name]
-		if !ok || name == omit {
+	for i, av := range slots {
+		if av == nil {
 			continue
 		}
 		if !first {
 			dst = append(dst, ',')
 		}
 		first = false
-		dst = examreg.AppendString(dst, name)
-		dst = append(dst, ':')
+		dst = append(dst, processFieldKeys[i]...)
 		dst = appendJSON(dst, av)
 	}
 	return append(dst, '}')
+}
+
+// processFieldIndex places each member of a process in examreg's order;
+// processFieldKeys are their names as JSON member keys ("name":).
+var (
+	processFieldIndex = map[string]int{}
+	processFieldKeys  [64][]byte
+)
+
+func init() {
+	if len(examreg.ProcessFields()) > len(processFieldKeys) {
+		panic("store: a process has more members than processFieldKeys holds")
+	}
+	for i, name := range examreg.ProcessFields() {
+		processFieldIndex[name] = i
+		processFieldKeys[i] = append(examreg.AppendString(nil, name), ':')
+	}
 }
 
 // textOf is the string (or number literal) an item's attribute holds, "" when

@@ -46,8 +46,8 @@ func (s *Store) ListProcesses(ctx context.Context, tenant string, opt ListOption
 	if err != nil {
 		return Page{}, translate(err)
 	}
-	// Most records are well under 1 KB as JSON: one allocation, usually.
-	page := Page{JSON: append(make([]byte, 0, 2+len(out.Items)*1024), '['), Count: len(out.Items)}
+	// Most records are under 1.5 KB as JSON: one allocation, usually.
+	page := Page{JSON: append(make([]byte, 0, 2+len(out.Items)*1536), '['), Count: len(out.Items)}
 	for i, item := range out.Items {
 		if i > 0 {
 			page.JSON = append(page.JSON, ',')
