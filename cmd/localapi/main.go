@@ -100,13 +100,18 @@ func run() (err error) {
 		return err
 	}
 	cfg.Logger = slog.Default()
-	mux := http.NewServeMux()
-	mux.Handle("/", api.New(cfg).Handler())
-	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(openapi.JSON())
+	// Not a ServeMux: it would redirect paths such as //x and /a/../b before
+	// the API's router saw them, and the API answers every path itself.
+	apiHandler := api.New(cfg).Handler()
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.URL.Path == "/openapi.json" {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(openapi.JSON())
+			return
+		}
+		apiHandler.ServeHTTP(w, r)
 	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	token, err := devauth.Mint(devauth.SecretFromEnv(), "dev-user", cfg.TenantClaim, []string{bulkload.DemoTenant}, 24*time.Hour)
 	if err != nil {
 		return err

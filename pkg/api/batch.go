@@ -92,7 +92,7 @@ func (s *Server) batch(ctx context.Context, c *call) (*response, error) {
 				if n == 0 { // later operations see the record after the earlier ones
 					current = read[id]
 				}
-				obj, err := s.runBatchOperation(ctx, c, ops[i], current)
+				obj, err := s.runBatchOperation(ctx, c.operation(i), ops[i], current)
 				results[i] = resultOf(ops[i], obj, err)
 			}
 		})
@@ -193,6 +193,15 @@ func parseBatchOperation(raw examreg.Value) batchOperation {
 		}
 	}
 	return op
+}
+
+// operation is the call as the batch's operation i makes it: a write of its
+// own (two deletes of one id in one batch are two deletes, not one and its
+// retry).
+func (c *call) operation(i int) *call {
+	op := *c
+	op.actor.WriteID = c.requestID + "#" + strconv.Itoa(i)
+	return &op
 }
 
 // runBatchOperation runs one operation through the single-record code path.

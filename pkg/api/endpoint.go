@@ -134,6 +134,7 @@ func (s *Server) authorize(c *call) error {
 		UserID:    sub,
 		TenantID:  c.tenant,
 		RequestID: c.requestID,
+		WriteID:   c.requestID,
 		SourceIP:  host,
 		UserAgent: c.r.UserAgent(),
 		Operation: string(c.op),

@@ -162,24 +162,38 @@ func (p *params) limit() int32 {
 }
 
 // idempotencyKey reads the Idempotency-Key header of a create: an sf-string
-// (RFC 8941), as the IETF draft has it, or the bare token many clients send;
-// 1 to 255 printable ASCII characters. "" when absent.
+// (RFC 8941: printable ASCII in quotes, \" and \\ escaped), as the IETF draft
+// has it, or the bare token many clients send (printable ASCII, no space nor
+// quote); 1 to 255 characters either way. "" when absent.
 func idempotencyKey(r *http.Request) (string, error) {
 	values := r.Header.Values("Idempotency-Key")
 	if len(values) == 0 {
 		return "", nil
 	}
-	key := values[0]
-	if unquoted, err := strconv.Unquote(key); err == nil && strings.HasPrefix(key, `"`) {
-		key = unquoted
+	key, ok := "", len(values) == 1
+	if v := values[0]; ok && len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		var b strings.Builder
+		for i := 1; ok && i < len(v)-1; i++ {
+			switch c := v[i]; {
+			case c == '\\' && i+1 < len(v)-1 && (v[i+1] == '"' || v[i+1] == '\\'):
+				b.WriteByte(v[i+1])
+				i++
+			case c >= 0x20 && c <= 0x7e && c != '"' && c != '\\':
+				b.WriteByte(c)
+			default:
+				ok = false
+			}
+		}
+		key = b.String()
+	} else if ok {
+		key = v
+		for i := 0; ok && i < len(key); i++ {
+			ok = key[i] > 0x20 && key[i] <= 0x7e && key[i] != '"'
+		}
 	}
-	valid := len(values) == 1 && key != "" && len(key) <= 255
-	for i := 0; valid && i < len(key); i++ {
-		valid = key[i] >= 0x20 && key[i] <= 0x7e
-	}
-	if !valid {
+	if !ok || key == "" || len(key) > 255 {
 		return "", examreg.Invalid("invalid Idempotency-Key",
-			examreg.FieldError{Field: "Idempotency-Key", Message: "must be one string of 1 to 255 printable ASCII characters"})
+			examreg.FieldError{Field: "Idempotency-Key", Message: `must be one sf-string ("...") or token of 1 to 255 printable ASCII characters`})
 	}
 	return key, nil
 }

@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/url"
 	"time"
 
@@ -37,9 +35,7 @@ func (s *Server) create(ctx context.Context, c *call) (*response, error) {
 	}
 	var idem *store.Idempotency
 	if key != "" {
-		// The same record in any spelling is the same request.
-		sum := sha256.Sum256(p.AppendJSON(nil))
-		idem = &store.Idempotency{Key: key, Fingerprint: hex.EncodeToString(sum[:]), Expires: c.actor.Now.Add(IdempotencyKeyLifetime)}
+		idem = &store.Idempotency{Key: key, Fingerprint: p.Fingerprint(), Expires: c.actor.Now.Add(IdempotencyKeyLifetime)}
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
@@ -167,7 +163,7 @@ func (s *Server) patch(ctx context.Context, c *call) (*response, error) {
 // of a batch's patch operations. read, when not nil, is the record as a
 // consistent read just found it (a batch reads its records together). An
 // empty patch changes nothing, so it writes nothing: the answer is the
-// record as it is.
+// record as it is (a locked record refuses every patch all the same).
 func (s *Server) patchRecord(ctx context.Context, c *call, id string, patch *examreg.Patch, cond ifMatch, read *examreg.Process) (*examreg.Process, error) {
 	if patch.IsEmpty() {
 		current := read
@@ -176,6 +172,9 @@ func (s *Server) patchRecord(ctx context.Context, c *call, id string, patch *exa
 			if current, err = s.cfg.Store.ReadProcess(ctx, c.tenant, id); err != nil {
 				return nil, err
 			}
+		}
+		if current.IsLocked() {
+			return nil, examreg.ErrLocked
 		}
 		return current, cond.check(current)
 	}

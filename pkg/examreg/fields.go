@@ -28,7 +28,7 @@ func ParseFields(s string) ([][]string, error) {
 			paths = append(paths, segments)
 		}
 	}
-	if len(paths) > MaxFieldPaths {
+	if len(paths)-1 > MaxFieldPaths { // id comes with every projection
 		v.add("fields", "must name at most "+strconv.Itoa(MaxFieldPaths)+" fields")
 	}
 	if err := v.errOf("invalid fields parameter"); err != nil {

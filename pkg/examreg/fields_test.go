@@ -47,8 +47,9 @@ func TestParseFields(t *testing.T) {
 		{"checkout_settings.ab.c,checkout_settings.a", []string{"id", "checkout_settings.ab.c", "checkout_settings.a"}},
 		{"name,display_in_portal_as", []string{"id", "name", "display_in_portal_as"}},
 
-		// The limit counts "id" and every distinct path named.
-		{strings.Join(memberPaths(MaxFieldPaths-1), ","), append([]string{"id"}, memberPaths(MaxFieldPaths-1)...)},
+		// The limit counts every distinct path named; "id", which comes
+		// with every projection, is not counted.
+		{strings.Join(memberPaths(MaxFieldPaths), ","), append([]string{"id"}, memberPaths(MaxFieldPaths)...)},
 		{strings.Join(append(memberPaths(MaxFieldPaths-1), memberPaths(MaxFieldPaths-1)...), ","), append([]string{"id"}, memberPaths(MaxFieldPaths-1)...)},
 	}
 	for _, tt := range tests {
@@ -101,7 +102,7 @@ func TestParseFieldsInvalid(t *testing.T) {
 			"fields: : is empty",
 			"fields: checkout_settings.$: has an invalid member name",
 		}},
-		{strings.Join(memberPaths(MaxFieldPaths), ","), []string{"fields: must name at most " + strconv.Itoa(MaxFieldPaths) + " fields"}},
+		{strings.Join(memberPaths(MaxFieldPaths+1), ","), []string{"fields: must name at most " + strconv.Itoa(MaxFieldPaths) + " fields"}},
 		// The limit counts the paths named, before overlapping ones are dropped.
 		{"checkout_settings," + strings.Join(memberPaths(MaxFieldPaths), ","), []string{"fields: must name at most " + strconv.Itoa(MaxFieldPaths) + " fields"}},
 	}

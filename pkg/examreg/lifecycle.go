@@ -1,6 +1,8 @@
 package examreg
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"slices"
 	"strconv"
@@ -160,11 +162,13 @@ type BulkLoad struct {
 }
 
 // Loaded is p as a bulk load stores it, from line lineNo of the load's
-// file: the sys_bulk_load_* fields set; sys_version, the created and
-// modified times and users kept when the file gives them, set otherwise;
-// and sys_last_security_context recording the load (operation bulk_load,
-// the load's id as the request), as the change history reads it.
-func (l BulkLoad) Loaded(p *Process, lineNo int) *Process {
+// file, over existing, the process stored under its id (nil when there is
+// none): the sys_bulk_load_* fields set; over an existing process, the next
+// of its versions and its creation kept; sys_version, the created and
+// modified times and users otherwise kept when the file gives them, set
+// when not; and sys_last_security_context recording the load (operation
+// bulk_load, the load's id as the request), as the change history reads it.
+func (l BulkLoad) Loaded(p *Process, lineNo int, existing *Process) *Process {
 	now := StringValue(Timestamp(l.Now))
 	set := []Member{
 		{"sys_bulk_load_pk", StringValue(l.Tenant + "#" + l.ID)},
@@ -181,6 +185,15 @@ func (l BulkLoad) Loaded(p *Process, lineNo int) *Process {
 		{"sys_created_by_id", StringValue(bulkLoader)},
 		{"sys_last_modified_by_id", StringValue(bulkLoader)},
 	}
+	if existing != nil {
+		set = append(set, Member{"sys_version", IntValue(existing.Version() + 1)})
+		for i, d := range defaults {
+			if v, ok := existing.Member(d.Name); ok && (d.Name == "sys_created_at" || d.Name == "sys_created_by_id") {
+				defaults[i].Value = v
+			}
+		}
+		defaults = defaults[1:] // the version is the stored one's next, whatever the file says
+	}
 	for _, d := range defaults {
 		if _, given := p.Member(d.Name); !given {
 			set = append(set, d)
@@ -191,3 +204,55 @@ func (l BulkLoad) Loaded(p *Process, lineNo int) *Process {
 
 // bulkLoader is the user a bulk load writes as, where a record names none.
 const bulkLoader = "bulk-loader"
+
+// Fingerprint identifies what a create or PUT body asks for, whatever its
+// spelling: a hash of the members a client writes (server-managed ones are
+// ignored anyway), numbers by value, objects in the one order the service
+// keeps. Two bodies with one fingerprint make the same record.
+func (p *Process) Fingerprint() string {
+	h := sha256.New()
+	var buf []byte
+	for _, m := range p.members {
+		if !IsServerManaged(m.Name) {
+			buf = AppendString(buf[:0], m.Name)
+			buf = appendCanonical(append(buf, ':'), m.Value)
+			h.Write(buf)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// appendCanonical is AppendJSON with every number in one spelling.
+func appendCanonical(dst []byte, v Value) []byte {
+	switch v.kind {
+	case KindNumber:
+		d := parseDecimal(v.text)
+		if d.digits == "" {
+			return append(dst, '0')
+		}
+		if d.negative {
+			dst = append(dst, '-')
+		}
+		dst = append(append(dst, "0."...), d.digits...)
+		return strconv.AppendInt(append(dst, 'e'), d.exp+1, 10)
+	case KindArray:
+		dst = append(dst, '[')
+		for i, item := range v.items {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendCanonical(dst, item)
+		}
+		return append(dst, ']')
+	case KindObject:
+		dst = append(dst, '{')
+		for i, m := range v.members {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendCanonical(append(AppendString(dst, m.Name), ':'), m.Value)
+		}
+		return append(dst, '}')
+	}
+	return AppendJSON(dst, v)
+}

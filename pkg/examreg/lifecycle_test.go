@@ -9,14 +9,14 @@ import (
 	"time"
 )
 
-// serverManagedFields is DESIGN.md's list of server-managed fields.
+// serverManagedFields is the contract's list of server-managed fields (docs/api.md).
 var serverManagedFields = []string{
 	"id", "sys_version", "sys_created_at", "sys_created_by_id", "sys_last_modified_at",
 	"sys_last_modified_by_id", "sys_deleted_by_id", "sys_last_security_context",
 	"sys_calculated_field_error", "sys_calculated_field_errors",
 }
 
-// TestIsServerManaged holds every top-level field to DESIGN.md's split:
+// TestIsServerManaged holds every top-level field to the contract's split:
 // the listed fields are server-managed, every other one (the sys_external_id,
 // sys_locked, sys_bulk_load_* ... fields included) is client-writable.
 func TestIsServerManaged(t *testing.T) {
@@ -307,7 +307,7 @@ func TestBulkLoadLoaded(t *testing.T) {
 			t.Fatal(err)
 		}
 		before := snapshot(t, p)
-		got := load.Loaded(p, 12)
+		got := load.Loaded(p, 12, nil)
 		if snapshot(t, p) != before {
 			t.Errorf("Loaded modified its input")
 		}
@@ -325,7 +325,7 @@ func TestBulkLoadLoaded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := load.Loaded(p, 1)
+		got := load.Loaded(p, 1, nil)
 		want := `{"id":"p-1","sys_bulk_load_at":"` + at + `","sys_bulk_load_id":"load-9","sys_bulk_load_pk":"t1#load-9","sys_bulk_load_record_no":1,` +
 			`"sys_bulk_load_source_file":"in.jsonl","sys_created_at":"` + at + `","sys_created_by_id":"bulk-loader",` +
 			`"sys_last_modified_at":"` + at + `","sys_last_modified_by_id":"bulk-loader","sys_last_security_context":` + context + `,"sys_version":1}`
@@ -337,6 +337,19 @@ func TestBulkLoadLoaded(t *testing.T) {
 		}
 		if got := canonical(t, AppendJSON(nil, ObjectValue(kept))); got != want {
 			t.Errorf("Loaded\n got %s\nwant %s", got, want)
+		}
+	})
+	t.Run("over a stored record", func(t *testing.T) {
+		stored := fullProcess(t) // version 7
+		p, err := DecodeLoadedProcess(merge(t, readFixture(t, "process_minimal.json"), `{"id":"p-1","sys_version":1}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := load.Loaded(p, 1, stored)
+		created, _ := got.Member("sys_created_at")
+		want, _ := stored.Member("sys_created_at")
+		if got.Version() != 8 || created.Text() != want.Text() {
+			t.Errorf("version %d, created %s; want the stored record's next version, 8, and its creation %s", got.Version(), created.Text(), want.Text())
 		}
 	})
 }

@@ -80,8 +80,8 @@ func applyOps(ops jsonpatch.Patch, doc []byte) ([]byte, error) {
 
 // testOp evaluates the test operation at index i on the document root: the
 // value at its path must equal its value as JSON values (numbers by value,
-// objects regardless of member order). An absent value equals null, as
-// everywhere in this resource.
+// objects regardless of member order). The value must be there: a test of
+// a path that does not exist fails, whatever its value.
 func testOp(root Value, op jsonpatch.Operation, i int) error {
 	path, _ := op.Path()
 	var want Value
@@ -92,7 +92,7 @@ func testOp(root Value, op jsonpatch.Operation, i int) error {
 		}
 	}
 	tokens, _ := pointerTokens(path)
-	if got, _ := resolve(root, tokens); !got.Equal(want) {
+	if got, ok := resolve(root, tokens); !ok || !got.Equal(want) {
 		return &opError{FieldError{Field: "[" + strconv.Itoa(i) + "]", Message: "failed: the value at " + path + " is not the value given"},
 			"a test operation of the patch failed"}
 	}

@@ -28,7 +28,7 @@ func TestApplyPatchTestOps(t *testing.T) {
 		{"whole object, one member more", `[{"op":"test","path":"/contact_form_options","value":{"contact_form_id":"contact-form-1","html":"<p>Check your details before you go on.</p>","x":null}}]`, false},
 		{"numbers by value", `[{"op":"test","path":"/display_order","value":2.50},{"op":"test","path":"/sys_bulk_load_record_no","value":1.7e1}]`, true},
 		{"integer against a fraction", `[{"op":"test","path":"/sys_bulk_load_record_no","value":17.5}]`, false},
-		{"an absent member is null", `[{"op":"test","path":"/checkout_settings/absent","value":null}]`, true},
+		{"an absent member is not null: a test needs its path", `[{"op":"test","path":"/checkout_settings/absent","value":null}]`, false},
 		{"an absent member is not false", `[{"op":"test","path":"/checkout_settings/absent","value":false}]`, false},
 		{"an index past the end", `[{"op":"test","path":"/exam_ids/3","value":"x"}]`, false},
 		{"the '-' index designates nothing", `[{"op":"test","path":"/exam_ids/-","value":"EXAM|c3"}]`, false},

@@ -199,6 +199,10 @@ type Actor struct {
 	UserID    string
 	TenantID  string
 	RequestID string
+	// WriteID tells this write from every other, and not from the SDK's
+	// retries of it: the request's id, or, for an operation of a batch, the
+	// request's id and the operation's place.
+	WriteID   string
 	SourceIP  string
 	UserAgent string
 	Operation string

@@ -25,8 +25,8 @@ import (
 // and when, in a deletion item: a stream's REMOVE record carries only the
 // record as it was, and the change history needs the deleter. The deletion
 // item's condition also recognises a delete whose reply was lost and which
-// the SDK sent again: it fails only on this request's own deletion, and then
-// the delete succeeded.
+// the SDK sent again: it fails only on this write's own deletion (by.WriteID),
+// and then the delete succeeded.
 func (s *Store) DeleteProcess(ctx context.Context, tenant, id string, versions []int64, by examreg.Actor) error {
 	unlock, err := s.locks.lock(ctx, tenant, id)
 	if err != nil {
@@ -85,17 +85,18 @@ func (s *Store) DeleteProcess(ctx context.Context, tenant, id string, versions [
 				"by":         &types.AttributeValueMemberS{Value: by.UserID},
 				"at":         &types.AttributeValueMemberS{Value: examreg.Timestamp(by.Now)},
 				"request_id": &types.AttributeValueMemberS{Value: by.RequestID},
+				"write_id":   &types.AttributeValueMemberS{Value: by.WriteID},
 			},
-			ConditionExpression:       aws.String("attribute_not_exists(#request) OR #request <> :request"),
-			ExpressionAttributeNames:  map[string]string{"#request": "request_id"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":request": &types.AttributeValueMemberS{Value: by.RequestID}},
+			ConditionExpression:       aws.String("attribute_not_exists(#write) OR #write <> :write"),
+			ExpressionAttributeNames:  map[string]string{"#write": "write_id"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":write": &types.AttributeValueMemberS{Value: by.WriteID}},
 		}},
 	})
 	switch {
 	case err != nil || reasons == nil:
 		return err
 	case failed(reasons, 2):
-		return nil // this request's own deletion, applied by an earlier attempt
+		return nil // this write's own deletion, applied by an earlier attempt
 	case reasons[0].Item == nil:
 		return examreg.ErrNotFound
 	case processOf(reasons[0].Item).IsLocked():

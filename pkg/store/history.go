@@ -151,7 +151,8 @@ func (s *Store) History(ctx context.Context, tenant, id string, opt HistoryOptio
 		return HistoryPage{}, translate(err)
 	}
 	if len(out.Items) == 0 && opt.Before == 0 {
-		if _, err := s.GetProcess(ctx, tenant, id, ReadOptions{Fields: [][]string{{"id"}}}); err != nil {
+		// Consistent: a record created a moment ago exists, history or not.
+		if _, err := s.GetProcess(ctx, tenant, id, ReadOptions{Fields: [][]string{{"id"}}, Consistent: true}); err != nil {
 			return HistoryPage{}, err
 		}
 	}

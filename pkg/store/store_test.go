@@ -37,7 +37,7 @@ func seedExams(t *testing.T, s *store.Store, tenant string, ids ...string) {
 
 // actor is the caller of a test write; each write gets its own request id.
 func actor(request string) examreg.Actor {
-	return examreg.Actor{UserID: "u1", TenantID: "t", RequestID: request, Operation: "update", Now: time.Now()}
+	return examreg.Actor{UserID: "u1", TenantID: "t", RequestID: request, WriteID: request, Operation: "update", Now: time.Now()}
 }
 
 // newProcess is a record as a create stores it, with empty containers and a
@@ -260,7 +260,7 @@ func TestDeleteRecordsTheDeleter(t *testing.T) {
 	s := dynamotest.NewTable(t)
 	seedExams(t, s, "t", "e1")
 	create(t, s, newProcess(t, "p1", "e1"))
-	by := examreg.Actor{UserID: "deleter", RequestID: "req-del", Now: time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)}
+	by := examreg.Actor{UserID: "deleter", RequestID: "req-del", WriteID: "req-del", Now: time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)}
 	if err := s.DeleteProcess(ctx, "t", "p1", nil, by); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"embed"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -53,16 +54,28 @@ func New(st *store.Store, tenant string, progress io.Writer) *Loader {
 }
 
 // Load checks every line of a JSON Lines file of the given kind (blank lines
-// are skipped), then writes them all. For processes it then sets the
-// tenant's process counter to the number of processes stored. It returns
-// how many records it wrote.
+// are skipped), then writes them all. A process that exists already is
+// written as its next version, so that its change history gets the load as
+// an entry of its own. For processes it then sets the tenant's process
+// counter to the number of processes stored. It returns how many records it
+// wrote.
 func (l *Loader) Load(ctx context.Context, kind, name string, r io.Reader) (int, error) {
 	if !examreg.ValidID(l.Tenant) {
 		return 0, fmt.Errorf("bulkload: tenant %q is not a valid id", l.Tenant)
 	}
-	items, err := l.parse(kind, name, r)
+	records, err := l.parse(kind, name, r)
 	if err != nil {
 		return 0, err
+	}
+	existing := map[string]*examreg.Process{}
+	if kind == Processes {
+		if existing, err = l.existingProcesses(ctx, records); err != nil {
+			return 0, fmt.Errorf("bulkload: %s: %w", name, err)
+		}
+	}
+	items := make([]store.Item, len(records))
+	for i, rec := range records {
+		items[i] = rec.item(existing[rec.id])
 	}
 	step := max(25, len(items)/10)
 	err = l.Store.PutItems(ctx, items, func(written int) {
@@ -83,22 +96,47 @@ func (l *Loader) Load(ctx context.Context, kind, name string, r io.Reader) (int,
 	return len(items), nil
 }
 
+// existingProcesses reads the processes of records that are stored already,
+// by id: one BatchGetItem per 100.
+func (l *Loader) existingProcesses(ctx context.Context, records []record) (map[string]*examreg.Process, error) {
+	found := map[string]*examreg.Process{}
+	for start := 0; start < len(records); start += store.MaxBatchRead {
+		var ids []string
+		for _, rec := range records[start:min(start+store.MaxBatchRead, len(records))] {
+			ids = append(ids, rec.id)
+		}
+		read, err := l.Store.ReadProcesses(ctx, l.Tenant, ids)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(found, read)
+	}
+	return found, nil
+}
+
 func (l *Loader) say(format string, args ...any) {
 	if l.Progress != nil {
 		fmt.Fprintf(l.Progress, format+"\n", args...)
 	}
 }
 
-// parse turns every line into an item, or lists the bad lines.
-func (l *Loader) parse(kind, name string, r io.Reader) ([]store.Item, error) {
-	record := l.recordParser(kind, name)
-	if record == nil {
+// record is a checked line: its id, and the item that stores it, given the
+// process stored under that id, if any.
+type record struct {
+	id   string
+	item func(existing *examreg.Process) store.Item
+}
+
+// parse checks every line, or lists the bad lines.
+func (l *Loader) parse(kind, name string, r io.Reader) ([]record, error) {
+	parseLine := l.recordParser(kind, name)
+	if parseLine == nil {
 		return nil, fmt.Errorf("bulkload: unknown kind %q (want %s, %s or %s)", kind, Exams, Registrations, Processes)
 	}
 	var (
-		items []store.Item
-		bad   []string
-		ids   = map[string]int{}
+		records []record
+		bad     []string
+		ids     = map[string]int{}
 	)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64*1024), 2*examreg.MaxRecordBytes)
@@ -107,7 +145,7 @@ func (l *Loader) parse(kind, name string, r io.Reader) ([]store.Item, error) {
 		if len(line) == 0 {
 			continue
 		}
-		id, item, err := record(line, lineNo)
+		id, item, err := parseLine(line, lineNo)
 		if err == nil && ids[id] != 0 {
 			err = fmt.Errorf("id %s was already given on line %d", id, ids[id])
 		}
@@ -120,7 +158,7 @@ func (l *Loader) parse(kind, name string, r io.Reader) ([]store.Item, error) {
 			continue
 		}
 		ids[id] = lineNo
-		items = append(items, item)
+		records = append(records, record{id, item})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("bulkload: %s: %w", name, err)
@@ -128,7 +166,7 @@ func (l *Loader) parse(kind, name string, r io.Reader) ([]store.Item, error) {
 	if bad != nil {
 		return nil, fmt.Errorf("bulkload: %d bad records, nothing written:\n%s", len(bad), strings.Join(bad, "\n"))
 	}
-	return items, nil
+	return records, nil
 }
 
 // describe renders an error with every field problem.
@@ -144,12 +182,17 @@ func describe(err error) string {
 	return strings.Join(parts, "; ")
 }
 
-type recordParser func(line []byte, lineNo int) (id string, item store.Item, err error)
+type recordParser func(line []byte, lineNo int) (id string, item func(existing *examreg.Process) store.Item, err error)
+
+// as is the item of a record that does not depend on what is stored.
+func as(item store.Item) func(*examreg.Process) store.Item {
+	return func(*examreg.Process) store.Item { return item }
+}
 
 func (l *Loader) recordParser(kind, name string) recordParser {
 	switch kind {
 	case Exams:
-		return func(line []byte, _ int) (string, store.Item, error) {
+		return func(line []byte, _ int) (string, func(*examreg.Process) store.Item, error) {
 			e, err := examreg.DecodeExam(line)
 			if err != nil {
 				return "", nil, err
@@ -160,10 +203,10 @@ func (l *Loader) recordParser(kind, name string) recordParser {
 			if e.Text("name") == "" {
 				return "", nil, examreg.Invalid("", examreg.FieldError{Field: "name", Message: "is required"})
 			}
-			return e.Text("id"), store.ExamItem(l.Tenant, e), nil
+			return e.Text("id"), as(store.ExamItem(l.Tenant, e)), nil
 		}
 	case Registrations:
-		return func(line []byte, _ int) (string, store.Item, error) {
+		return func(line []byte, _ int) (string, func(*examreg.Process) store.Item, error) {
 			reg, err := examreg.DecodeRegistration(line)
 			if err != nil {
 				return "", nil, err
@@ -186,16 +229,18 @@ func (l *Loader) recordParser(kind, name string) recordParser {
 			default:
 				return "", nil, examreg.Invalid("", examreg.FieldError{Field: "status", Message: "must be one of cancelled, draft, failed, no show, passed, registered"})
 			}
-			return reg.Text("id"), store.RegistrationItem(l.Tenant, reg), nil
+			return reg.Text("id"), as(store.RegistrationItem(l.Tenant, reg)), nil
 		}
 	case Processes:
 		load := examreg.BulkLoad{Tenant: l.Tenant, ID: l.LoadID, SourceFile: name, Now: l.Now()}
-		return func(line []byte, lineNo int) (string, store.Item, error) {
+		return func(line []byte, lineNo int) (string, func(*examreg.Process) store.Item, error) {
 			p, err := examreg.DecodeLoadedProcess(line)
 			if err != nil {
 				return "", nil, err
 			}
-			return p.ID(), store.ProcessItem(l.Tenant, load.Loaded(p, lineNo)), nil
+			return p.ID(), func(existing *examreg.Process) store.Item {
+				return store.ProcessItem(l.Tenant, load.Loaded(p, lineNo, existing))
+			}, nil
 		}
 	}
 	return nil

@@ -139,3 +139,22 @@ func TestLoadKeepsEveryValue(t *testing.T) {
 		t.Errorf("read back\n%s\nwant\n%s", rec.JSON, want)
 	}
 }
+
+// Loading a record that is stored already writes its next version, so that
+// its history records the load as an entry of its own.
+func TestReloadingWritesTheNextVersion(t *testing.T) {
+	st := dynamotest.NewTable(t)
+	l := bulkload.New(st, "acme", nil)
+	for range 2 {
+		if _, err := l.Load(ctx, bulkload.Processes, "p.jsonl", strings.NewReader(lines(process, "again"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := st.ReadProcess(ctx, "acme", "again")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Version() != 2 {
+		t.Errorf("sys_version %d after two loads, want 2", p.Version())
+	}
+}
