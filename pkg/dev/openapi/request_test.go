@@ -170,7 +170,7 @@ func TestCheckRequest(t *testing.T) {
 		{name: "create with an unterminated Idempotency-Key", method: "POST", target: list, header: hdr("Idempotency-Key", `"abc`), body: readmeCreate, wantErr: "Idempotency-Key"},
 
 		// update
-		{name: "the README's PUT, with sys_version 1", method: "PUT", target: "/examRegProcesses/demo/retest", body: testdata(t, "readme_put.json")},
+		{name: "the README's PUT, with sys_version 1", method: "PUT", target: "/examRegProcesses/demo/retest", body: readmePUT(t)},
 		{name: "a GET answer sent back as a PUT", method: "PUT", target: item, body: got},
 		{name: "put with every optional member null", method: "PUT", target: item, body: nullOptional(got)},
 		{name: "put with sys_version 0", method: "PUT", target: item, body: with(got, "sys_version", 0)},
@@ -447,4 +447,20 @@ func TestCheckVerdict(t *testing.T) {
 			t.Errorf("%s: CheckVerdict's error\n%v\ndoes not mention %q", c.name, err, c.wantErr)
 		}
 	}
+}
+
+// readmePUT is the PUT body of the README's walkthrough (its P='...'), so
+// that the README's own example is held to the document.
+func readmePUT(t *testing.T) []byte {
+	t.Helper()
+	readme, err := os.ReadFile("../../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "\nP='")
+	body, _, closed := strings.Cut(rest, "'")
+	if !ok || !closed || !strings.Contains(body, `"sys_version": 1`) {
+		t.Fatal("the README's walkthrough has no PUT body P='...' with sys_version 1")
+	}
+	return []byte(body)
 }
