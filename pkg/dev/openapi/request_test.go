@@ -451,7 +451,7 @@ func TestCheckVerdict(t *testing.T) {
 
 // readmePUT is the PUT body of the README's walkthrough (its P='...'), so
 // that the README's own example is held to the document.
-func readmePUT(t *testing.T) []byte {
+func readmePUT(t *testing.T) map[string]any {
 	t.Helper()
 	readme, err := os.ReadFile("../../../README.md")
 	if err != nil {
@@ -462,5 +462,9 @@ func readmePUT(t *testing.T) []byte {
 	if !ok || !closed || !strings.Contains(body, `"sys_version": 1`) {
 		t.Fatal("the README's walkthrough has no PUT body P='...' with sys_version 1")
 	}
-	return []byte(body)
+	var m map[string]any
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		t.Fatalf("the README's PUT body: %v", err)
+	}
+	return m
 }
