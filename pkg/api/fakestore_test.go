@@ -147,7 +147,7 @@ func (f *fakeStore) load(tenant, kind string, lines ...string) error {
 			if err != nil {
 				return err
 			}
-			if err := t.write(t.processes[p.ID()], bulk.Loaded(p, i+1)); err != nil {
+			if err := t.write(t.processes[p.ID()], bulk.Loaded(p, i+1, t.processes[p.ID()])); err != nil {
 				return err
 			}
 		default:

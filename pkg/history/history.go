@@ -34,7 +34,9 @@ type Writer struct {
 
 // Handle writes the entries of a batch of stream records.
 func (w *Writer) Handle(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-	var resp events.DynamoDBEventResponse
+	// An empty list rather than null: both mean success to Lambda, and AWS
+	// documents the empty one.
+	resp := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
 	for i, r := range e.Records {
 		written, err := w.write(ctx, r)
 		if err != nil {
