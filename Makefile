@@ -14,7 +14,7 @@ export TABLE_NAME PORT
 FUNCTIONS := create list get update patch delete eligible batch history historyversion historywriter
 # Lambda build flags: no RPC mode (provided.al2023 talks the Runtime API),
 # reproducible and small binaries.
-LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w -buildid="
+LAMBDA_FLAGS := -tags lambda.norpc,nethttpomithttp2 -trimpath -ldflags "-s -w -buildid="
 LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
 RIE := $(CURDIR)/bin/rie-$(RIE_VERSION)/aws-lambda-rie

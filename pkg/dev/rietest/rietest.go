@@ -129,9 +129,16 @@ func Require(t testing.TB) string {
 	return ""
 }
 
+// LambdaTags are the build tags of a Lambda bootstrap, as the Makefile's
+// LAMBDA_FLAGS give them: lambda.norpc leaves out aws-lambda-go's net/rpc
+// mode, which only the retired go1.x runtime used; nethttpomithttp2 leaves
+// out net/http's HTTP/2 (about 330 KB of every bootstrap), which neither the
+// Runtime API nor DynamoDB speaks to a function.
+const LambdaTags = "lambda.norpc,nethttpomithttp2"
+
 // Build builds the main packages pkgs (paths relative to root, such as
 // ./functions/get) for the host's OS and architecture with the flags of a
-// Lambda build (CGO_ENABLED=0, -tags lambda.norpc, -trimpath, -ldflags
+// Lambda build (CGO_ENABLED=0, -tags LambdaTags, -trimpath, -ldflags
 // "-s -w -buildid="), one go build for all of them, into
 // dir/<last element of the package path>/bootstrap. It returns those paths
 // by last element.
@@ -141,7 +148,7 @@ func Build(ctx context.Context, root, dir string, pkgs ...string) (map[string]st
 		return nil, err
 	}
 	defer os.RemoveAll(out)
-	args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w -buildid=", "-o", out + string(filepath.Separator)}
+	args := []string{"build", "-tags", LambdaTags, "-trimpath", "-ldflags", "-s -w -buildid=", "-o", out + string(filepath.Separator)}
 	cmd := exec.CommandContext(ctx, "go", append(args, pkgs...)...)
 	cmd.Dir = root
 	// The host's platform, whatever the caller's environment says (a Makefile
