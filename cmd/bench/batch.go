@@ -71,29 +71,29 @@ func batchConcurrency(ctx context.Context, engine *localenv.Engine, r *report) e
 		return err
 	}
 	ratio := float64(batch.median()) / float64(one.median())
-	r.verdict("a 100-patch batch at most 15x one patch (10 ms per DynamoDB request)", ratio <= 15,
-		fmt.Sprintf("%.1fx; moto alone needs %.1fx one patch for the batch's writes", ratio, float64(floor)/float64(one.median())))
+	r.verdict("a 100-patch batch at most 15× one patch (10 ms per DynamoDB request)", ratio <= 15,
+		fmt.Sprintf("%.1f×; moto alone needs %.1f× one patch for the batch's writes", ratio, float64(floor)/float64(one.median())))
 	r.section("Batch concurrency", fmt.Sprintf(`
-A proxy (pkg/dev/faultproxy) adds %v to every DynamoDB request. One patch (a consistent read and a
+A proxy (pkg/dev/faultproxy) adds %s to every DynamoDB request. One patch (a consistent read and a
 conditional put): median **%s** of 5. A batch of 100 patches of 100 records: median **%s** of 3,
-**%.1fx** one patch (against about 100x if its operations ran one after another). The batch makes %d
+**%.1f×** one patch (against about 100× if its operations ran one after another). The batch makes %d
 DynamoDB requests: one consistent BatchGetItem for all its records, then one conditional PutItem per
 patch, %d at a time.
 
 The floor under that figure is moto's: it serves one request at a time (see README), and the same
 BatchGetItem and 100 puts sent straight to it one after another, without the proxy, take **%s**
-(%.1fx one patch). Above
+(%.1f× one patch). Above
 that floor the batch adds %s, the latency the proxy adds to the BatchGetItem and to each wave of
 puts, which overlap. On DynamoDB, where requests run in parallel, the batch is one read and ten waves
 of puts, about 11 round trips against one patch's 2; running `+"`make bench`"+` against DynamoDB Local
 (AWS_ENDPOINT_URL_DYNAMODB) measures the service rather than moto's queue.
 
-What the optimisations bought (same measurement): the batch was 72.9x one patch when every
+What the optimisations bought (same measurement): the batch was 72.9× one patch when every
 operation read its record with its own GetItem and wrote with a transaction; reading the batch's
 records in one BatchGetItem and writing edits that add no exam with a plain conditional PutItem
 (cheaper for moto, and half the write units on DynamoDB) brought it to the figure above. Raising the
 operations in flight from 10 to 20 changed nothing here (moto is the bottleneck) and was not kept.`,
-		engineDelay, ms(one.median()), ms(batch.median()), ratio, requests, 10, ms(floor), float64(floor)/float64(one.median()),
+		wholeMS(engineDelay), ms(one.median()), ms(batch.median()), ratio, requests, 10, ms(floor), float64(floor)/float64(one.median()),
 		ms(batch.median()-floor)))
 	return nil
 }

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/certhub/examreg/pkg/dev/localenv"
@@ -20,16 +25,41 @@ const (
 	dollarsPerMillionRRU = 0.125
 )
 
+// historyPageSize is the page of history the cost is computed for.
+const historyPageSize = 25
+
+// The keys of the items measured, as pkg/store lays the table out.
+func tenantPK() string               { return "TENANT#" + tenant }
+func historyPK(id string) string     { return "TENANT#" + tenant + "#HISTORY#" + id }
+func historySK(version int64) string { return fmt.Sprintf("VERSION#%010d", version) }
+
+// costCase is one row of the requests table: a request to the API (or,
+// for the history writer, what it did for a write's stream records), the
+// requests it made, its budget and the units it costs.
+type costCase struct {
+	op, method, path, body string
+	header                 []string
+	budget                 int
+	rru, wru               float64
+	model                  string
+	// requests, when set, are the requests already counted (the history
+	// writer's); otherwise the request is sent and its log line counted.
+	requests calls
+}
+
 // requestsAndCost counts the DynamoDB requests of each operation at the SDK
-// (the store's middleware, as the request log reports them) and computes
-// what a million of each costs on demand from DynamoDB's capacity rules and
-// the sizes of the items involved (moto's ConsumedCapacity is a constant).
+// (the store's middleware, as the request log reports them) and of the
+// history writer per stream record (through the local pipeline), and
+// computes what a million of each costs on demand from DynamoDB's capacity
+// rules and the sizes of the items involved, read back from the table
+// (moto's ConsumedCapacity is a constant).
 func requestsAndCost(ctx context.Context, engine *localenv.Engine, r *report) error {
-	s, err := newService(ctx, engine, "cost")
+	h, err := newServiceWithHistory(ctx, engine, "cost")
 	if err != nil {
 		return err
 	}
-	defer s.close()
+	defer h.stop()
+	s := h.s
 	var ids []string
 	for i := range 30 {
 		id, err := s.create(fmt.Sprint("Process ", i))
@@ -43,77 +73,239 @@ func requestsAndCost(ctx context.Context, engine *localenv.Engine, r *report) er
 	}); err != nil {
 		return err
 	}
-	patch := `[{"op":"replace","path":"/description","value":"Changed by the benchmark."}]`
+	editDescription := func(n int) string {
+		return fmt.Sprintf(`[{"op":"replace","path":"/description","value":"Changed by the benchmark, edit %d."}]`, n)
+	}
 	var batch []string
 	for i := range 10 {
-		batch = append(batch, fmt.Sprintf(`{"operation":"patch","id":%q,"patch_directives":%s}`, ids[10+i], patch))
+		batch = append(batch, fmt.Sprintf(`{"operation":"patch","id":%q,"patch_directives":%s}`, ids[10+i], editDescription(i)))
 	}
+
+	// The history writer, a write at a time: its requests and its entries.
+	writer, err := writerCases(ctx, s, h, ids[len(ids)-1], editDescription(0))
+	if err != nil {
+		return err
+	}
+	// A record with a page of history: 25 patches after its create.
+	history := ids[5]
+	for i := range historyPageSize {
+		if _, err := s.must("PATCH", "/examRegProcesses/"+tenant+"/"+history, editDescription(i)); err != nil {
+			return err
+		}
+	}
+	if _, err := h.awaitEntry(history, historyPageSize+1); err != nil {
+		return err
+	}
+	page, err := s.historyPageBytes(ctx, history)
+	if err != nil {
+		return err
+	}
+	version2, err := s.item(ctx, historyPK(history), historySK(2))
+	if err != nil {
+		return err
+	}
+
 	sizes, err := itemSizes(ctx, s, ids[0])
 	if err != nil {
 		return err
 	}
-	p, exam, reg, counter := sizes["process"], sizes["exam"], sizes["registration"], sizes["counter"]
-	const exams, page = 2, 25
-	cases := []struct {
-		op, method, path, body string
-		budget                 int
-		rru, wru               float64
-		model                  string
-	}{
-		{"create", "POST", "/examRegProcesses/" + tenant, processBody("New"), 1,
-			0, 2 * (kb(p) + kb(counter) + exams*kb(exam)),
-			"transaction: put + counter + 2 exam checks, 2 WRU per KB each"},
-		{"get", "GET", "/examRegProcesses/" + tenant + "/" + ids[1], "", 1,
-			0.5 * fourKB(p), 0, "eventually consistent read"},
-		{"list page (25 items)", "GET", "/examRegProcesses/" + tenant + "?limit=25", "", 1,
-			0.5 * fourKB(page*p), 0, "one Query, 25 items, eventually consistent"},
-		{"update", "PUT", "/examRegProcesses/" + tenant + "/" + ids[2], processBody("Updated"), 2,
-			fourKB(p), kb(p), "consistent read; conditional put (no exam added)"},
-		{"update adding an exam", "PUT", "/examRegProcesses/" + tenant + "/" + ids[2], strings.Replace(processBody("Updated"), `"e-2"]`, `"e-2","e-3"]`, 1), 2,
-			fourKB(p), 2 * (kb(p) + kb(exam)), "consistent read; transaction: put + the new exam's check"},
-		{"patch", "PATCH", "/examRegProcesses/" + tenant + "/" + ids[3], patch, 2,
-			fourKB(p), kb(p), "consistent read; conditional put (no exam added)"},
-		{"delete", "DELETE", "/examRegProcesses/" + tenant + "/" + ids[4], "", 2,
-			0.5, 2 * (kb(p) + kb(counter)), "index count (keys only); transaction: delete + counter"},
-		{"eligible (30 processes)", "GET", "/examRegProcesses/" + tenant + "/eligible/c-1/e-1", "", 3,
-			0.5*fourKB(exam) + 0.5*fourKB(30*p) + 0.5*fourKB(reg), 0, "exam read, processes Query, latest registration Query"},
-		{"batch of 10 patches", "POST", "/examRegProcesses/" + tenant + "/batch", `{"operations":[` + strings.Join(batch, ",") + `]}`, 20,
-			10 * fourKB(p), 10 * kb(p), "one consistent BatchGetItem of the 10 records, 10 conditional puts"},
+	// An Idempotency-Key's item holds the first answer: measured from one.
+	const key = "bench-key-size"
+	if _, err := s.must("POST", "/examRegProcesses/"+tenant, processBody("Keyed"), "Idempotency-Key", key); err != nil {
+		return err
 	}
+	idem, err := s.item(ctx, tenantPK(), "IDEMPOTENCY#"+key)
+	if err != nil {
+		return err
+	}
+	p, exam, reg, counter := sizes["process"], sizes["exam"], sizes["registration"], sizes["counter"]
+	deletion, keyItem := writer.deletion, itemSize(idem)
+	const exams, listPage = 2, 25
+	cases := []costCase{
+		{op: "create", method: "POST", path: "/examRegProcesses/" + tenant, body: processBody("New"), budget: 1,
+			wru:   2 * (kb(p) + kb(counter) + exams*kb(exam)),
+			model: "transaction: put + counter + 2 exam checks, 2 WRU per KB each"},
+		{op: "create with Idempotency-Key", method: "POST", path: "/examRegProcesses/" + tenant, body: processBody("New"),
+			header: []string{"Idempotency-Key", "bench-key-1"}, budget: 1,
+			wru:   2 * (kb(p) + kb(counter) + kb(keyItem) + exams*kb(exam)),
+			model: "transaction: put + counter + the key's item (holding the first answer) + 2 exam checks"},
+		{op: "get", method: "GET", path: "/examRegProcesses/" + tenant + "/" + ids[1], budget: 1,
+			rru: 0.5 * fourKB(p), model: "eventually consistent read"},
+		{op: "list page (25 items)", method: "GET", path: "/examRegProcesses/" + tenant + "?limit=25", budget: 1,
+			rru: 0.5 * fourKB(listPage*p), model: "one Query, 25 items, eventually consistent"},
+		{op: "history page (25 entries)", method: "GET", path: "/examRegProcesses/" + tenant + "/" + history + "/history?limit=25", budget: 1,
+			rru: 0.5 * fourKB(page), model: "one Query of the record's history partition, 25 entries, eventually consistent (a projection does not lower the units: whole items are read)"},
+		{op: "history version", method: "GET", path: "/examRegProcesses/" + tenant + "/" + history + "/history/2", budget: 1,
+			rru: 0.5 * fourKB(itemSize(version2)), model: "one GetItem of the entry (its image), eventually consistent; the contract allows 2 requests"},
+		{op: "update", method: "PUT", path: "/examRegProcesses/" + tenant + "/" + ids[2], body: processBody("Updated"), budget: 2,
+			rru: fourKB(p), wru: kb(p), model: "consistent read; conditional put (no exam added)"},
+		{op: "update adding an exam", method: "PUT", path: "/examRegProcesses/" + tenant + "/" + ids[2], body: strings.Replace(processBody("Updated"), `"e-2"]`, `"e-2","e-3"]`, 1), budget: 2,
+			rru: fourKB(p), wru: 2 * (kb(p) + kb(exam)), model: "consistent read; transaction: put + the new exam's check"},
+		{op: "patch", method: "PATCH", path: "/examRegProcesses/" + tenant + "/" + ids[3], body: editDescription(1), budget: 2,
+			rru: fourKB(p), wru: kb(p), model: "consistent read; conditional put (no exam added)"},
+		{op: "delete", method: "DELETE", path: "/examRegProcesses/" + tenant + "/" + ids[4], budget: 2,
+			rru: 0.5, wru: 2 * (kb(p) + kb(counter) + kb(deletion)), model: "index count (keys only); transaction: delete + counter + deletion item"},
+		{op: "eligible (30 processes)", method: "GET", path: "/examRegProcesses/" + tenant + "/eligible/c-1/e-1", budget: 3,
+			rru: 0.5*fourKB(exam) + 0.5*fourKB(30*p) + 0.5*fourKB(reg), model: "exam read, processes Query, latest registration Query"},
+		{op: "batch of 10 patches", method: "POST", path: "/examRegProcesses/" + tenant + "/batch", body: `{"operations":[` + strings.Join(batch, ",") + `]}`, budget: 20,
+			rru: 10 * fourKB(p), wru: 10 * kb(p), model: "one consistent BatchGetItem of the 10 records, 10 conditional puts"},
+	}
+	cases = append(cases, writer.cases...)
 	var rows []string
 	allMet := true
 	for _, c := range cases {
-		if _, err := s.must(c.method, c.path, c.body); err != nil {
-			return err
+		got := c.requests.total()
+		if c.requests == nil {
+			if _, err := s.must(c.method, c.path, c.body, c.header...); err != nil {
+				return err
+			}
+			got = s.lastLog().Requests
 		}
-		got := s.lastLog().Requests
 		met := got <= c.budget
 		allMet = allMet && met
-		cost := c.rru*dollarsPerMillionRRU + c.wru*dollarsPerMillionWRU
-		rows = append(rows, fmt.Sprintf("| %s | %d | %d | %s | %.1f | %.1f | $%.2f | %s |", c.op, got, c.budget, yes(met), c.rru, c.wru, cost, c.model))
+		rows = append(rows, fmt.Sprintf("| %s | %d | %d | %s | %.1f | %.1f | $%.2f | %s |", c.op, got, c.budget, yes(met), c.rru, c.wru, dollars(c.rru, c.wru), c.model))
 	}
-	r.verdict("DynamoDB requests per operation at the DESIGN.md budget", allMet, "see the requests table")
+	r.verdict("DynamoDB requests per operation and per history entry within the request budgets of the README (\"The table\")", allMet, "see the requests table")
 	r.section("DynamoDB requests and on-demand cost per operation", fmt.Sprintf(`
 Requests are counted by the store's SDK middleware (once per API call, not per retry), as the request
-log reports them. Cost assumes the item sizes below, DynamoDB's rules (a read unit is 4 KB, half for an
-eventually consistent read; a write unit is 1 KB, doubled inside a transaction, condition checks
-included) and us-east-1 on-demand prices ($%.3f per million write units, $%.3f per million read units).
+log reports them; the history writer's are counted at its own client while the local pipeline
+(localenv.WriteHistory) hands it the stream records of one create, one patch and one delete of a
+record, each awaited in the record's history. Cost assumes the item sizes below, DynamoDB's rules (a
+read unit is 4 KB, half for an eventually consistent read; a write unit is 1 KB, doubled inside a
+transaction, condition checks included) and us-east-1 on-demand prices ($%.3f per million write
+units, $%.3f per million read units).
 
-Item sizes (DynamoDB's size rules, attribute names included): process %d B, exam %d B, registration %d B, tenant counter %d B.
+Item sizes (read back from the table, by DynamoDB's size rules, attribute names included): process %d B,
+exam %d B, registration %d B, tenant counter %d B, deletion item %d B, Idempotency-Key item %d B (it
+holds the first answer, the whole record as JSON), a page of %d history entries %d B.
 
 | operation | requests | budget | within | read units | write units | $ per million | what is read and written |
 |---|---|---|---|---|---|---|---|
 %s
 
 Create and delete are transactions (the tenant counter moves with the record), which doubles their
-write units, and each exam check costs as much as a 1 KB transactional write. An update or patch that
-adds no exam is a plain conditional PutItem: it checks only the exam ids it adds, so the common edit
-costs half the write units of a transaction (before this, every update and patch was a transaction
-re-checking all its exams: 8 write units here instead of 2). Reads of whole records stay within one
-4 KB read unit.`,
-		dollarsPerMillionWRU, dollarsPerMillionRRU, p, exam, reg, counter, strings.Join(rows, "\n")))
+write units, and each exam check costs as much as a 1 KB transactional write. A delete's transaction
+also writes its deletion item (who deleted the record, when, in which request: the stream's REMOVE
+carries only the record, and its history entry names the deleter), 3 items in all. A create with an
+Idempotency-Key adds the key's item to its transaction: the first answer it holds is as large as the
+record, so the keyed create costs %.0f write units against %.0f. An update or patch that adds no exam
+is a plain conditional PutItem: it checks only the exam ids it adds, so the common edit costs half the
+write units of a transaction. Reads of whole records stay within one 4 KB read unit.
+
+%s`,
+		dollarsPerMillionWRU, dollarsPerMillionRRU, p, exam, reg, counter, deletion, keyItem, historyPageSize, page,
+		strings.Join(rows, "\n"), cases[1].wru, cases[0].wru, writer.summary))
 	return nil
 }
+
+// writerMeasure is what the history writer did for one record's writes.
+type writerMeasure struct {
+	cases    []costCase
+	deletion int    // the deletion item's size
+	summary  string // the history entries, in prose
+}
+
+// writerCases measures the history writer through the local pipeline: for a
+// create, a patch and a delete of one record, each awaited in the record's
+// history, the requests the writer made for the write's stream records, and
+// then the entries it wrote, read back from the table. last is the record
+// written last before: once its entry is in, the stream's backlog is done.
+func writerCases(ctx context.Context, s *service, h *historyPipeline, last, patch string) (writerMeasure, error) {
+	if _, err := h.awaitEntry(last, 1); err != nil {
+		return writerMeasure{}, err
+	}
+	var id string
+	record := func() string { return "/examRegProcesses/" + tenant + "/" + id }
+	writes := []struct {
+		what, records string
+		budget        int
+		write         func() error
+	}{
+		{"create", "the process's INSERT, the counter's MODIFY", 1,
+			func() (err error) { id, err = s.create("History"); return err }},
+		{"patch", "the process's MODIFY", 1,
+			func() error { _, err := s.must("PATCH", record(), patch); return err }},
+		{"delete", "the process's REMOVE, the counter's MODIFY, the deletion item's INSERT", 2,
+			func() error { _, err := s.must("DELETE", record(), ""); return err }},
+	}
+	var m writerMeasure
+	entries := make([]map[string]types.AttributeValue, len(writes))
+	for i, w := range writes {
+		before := h.requests.snapshot()
+		if err := w.write(); err != nil {
+			return m, err
+		}
+		version := int64(i + 1) // the delete's entry is the version after the last
+		if _, err := h.awaitEntry(id, version); err != nil {
+			return m, err
+		}
+		got := callsSince(before, h.requests.snapshot())
+		var err error
+		if entries[i], err = s.item(ctx, historyPK(id), historySK(version)); err != nil {
+			return m, err
+		}
+		c := costCase{op: "history entry of a " + w.what + " (writer)", budget: w.budget, requests: got, wru: kb(itemSize(entries[i]))}
+		c.model = fmt.Sprintf("stream records: %s; made %s: a conditional put of the %d B entry", w.records, got, itemSize(entries[i]))
+		if w.what == "delete" {
+			d, err := s.item(ctx, tenantPK(), "DELETION#"+id)
+			if err != nil {
+				return m, err
+			}
+			m.deletion = itemSize(d)
+			c.rru = fourKB(m.deletion)
+			c.model += ", after a consistent read of the deletion item"
+		}
+		m.cases = append(m.cases, c)
+	}
+	describe := func(e map[string]types.AttributeValue) (string, error) {
+		text := fmt.Sprintf("%d B", itemSize(e))
+		var parts []string
+		if p, ok := e["patch"].(*types.AttributeValueMemberS); ok {
+			parts = append(parts, fmt.Sprintf("the patch %d B of JSON text", len(p.Value)))
+		}
+		if img, ok := e["image"].(*types.AttributeValueMemberB); ok {
+			zr, err := gzip.NewReader(bytes.NewReader(img.Value))
+			if err != nil {
+				return "", err
+			}
+			plain, err := io.ReadAll(zr)
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, fmt.Sprintf("the image %d B gzipped from %d B", len(img.Value), len(plain)))
+		}
+		if parts != nil {
+			text += " (" + strings.Join(parts, ", ") + ")"
+		}
+		return text, nil
+	}
+	var texts []string
+	for _, e := range entries {
+		t, err := describe(e)
+		if err != nil {
+			return m, err
+		}
+		texts = append(texts, t)
+	}
+	create, edit, del := m.cases[0], m.cases[1], m.cases[2]
+	m.summary = fmt.Sprintf(`The history writer writes one entry per change to a process: its keys, version, operation, at, by,
+request_id, the RFC 6902 patch from the version before as JSON text and the record as a client then
+read it, gzipped. Measured after a create, a patch and a delete of one record:
+
+- a create's entry: %s;
+- a patch's: %s;
+- a delete's: %s (no patch, no image).
+
+Each change to a record therefore costs a write beyond the API's own: a create's entry %.0f WRU ($%.2f
+per million), an update's or patch's %.0f WRU ($%.2f), a delete's %.0f WRU and %.0f RRU ($%.2f). Stream
+records of other items (the counter, deletion and Idempotency-Key items, exams, history entries) cost
+the writer no request. Reading the stream costs nothing: GetRecords calls made by Lambda for a
+DynamoDB trigger are not charged.`,
+		texts[0], texts[1], texts[2], create.wru, dollars(0, create.wru), edit.wru, dollars(0, edit.wru), del.wru, del.rru, dollars(del.rru, del.wru))
+	return m, nil
+}
+
+func dollars(rru, wru float64) float64 { return rru*dollarsPerMillionRRU + wru*dollarsPerMillionWRU }
 
 func yes(ok bool) string {
 	if ok {
@@ -125,13 +317,56 @@ func yes(ok bool) string {
 func kb(size int) float64     { return math.Ceil(float64(size) / 1024) }
 func fourKB(size int) float64 { return math.Ceil(float64(size) / 4096) }
 
-// itemSizes measures the items an operation touches, as stored.
-func itemSizes(ctx context.Context, s *service, id string) (map[string]int, error) {
-	p, err := s.store.ReadProcess(ctx, tenant, id)
+// item reads one item of the service's table as stored (a consistent read).
+func (s *service) item(ctx context.Context, pk, sk string) (map[string]types.AttributeValue, error) {
+	out, err := s.store.Client().GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      aws.String(s.store.Table()),
+		Key:            map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk}, "sk": &types.AttributeValueMemberS{Value: sk}},
+		ConsistentRead: aws.Bool(true),
+	})
 	if err != nil {
 		return nil, err
 	}
-	pi := store.ProcessItem(tenant, p)
+	if out.Item == nil {
+		return nil, fmt.Errorf("no item %s %s in the table", pk, sk)
+	}
+	return out.Item, nil
+}
+
+// historyPageBytes is the size of the newest historyPageSize entries of a
+// record's history as stored: what a page of its history reads.
+func (s *service) historyPageBytes(ctx context.Context, id string) (int, error) {
+	out, err := s.store.Client().Query(ctx, &dynamodb.QueryInput{
+		TableName:                 aws.String(s.store.Table()),
+		KeyConditionExpression:    aws.String("pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: historyPK(id)}},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(historyPageSize),
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return 0, err
+	}
+	if len(out.Items) != historyPageSize {
+		return 0, fmt.Errorf("history of %s: %d entries, want %d", id, len(out.Items), historyPageSize)
+	}
+	n := 0
+	for _, item := range out.Items {
+		n += itemSize(item)
+	}
+	return n, nil
+}
+
+// itemSizes measures the items an operation touches, as stored.
+func itemSizes(ctx context.Context, s *service, id string) (map[string]int, error) {
+	pi, err := s.item(ctx, tenantPK(), "EXAMREGPROCESS#"+id)
+	if err != nil {
+		return nil, err
+	}
+	counter, err := s.item(ctx, tenantPK(), "COUNTER#EXAMREGPROCESS")
+	if err != nil {
+		return nil, err
+	}
 	exam, err := examreg.DecodeExam([]byte(`{"id":"e-1","name":"Exam 1","is_active":true}`))
 	if err != nil {
 		return nil, err
@@ -141,14 +376,13 @@ func itemSizes(ctx context.Context, s *service, id string) (map[string]int, erro
 		return nil, err
 	}
 	ei, ri := store.ExamItem(tenant, exam), store.RegistrationItem(tenant, reg)
-	counter := len("pk") + len("TENANT#"+tenant) + len("sk") + len("COUNTER#EXAMREGPROCESS") + len("process_count") + 3
-	return map[string]int{"process": itemSize(pi), "exam": itemSize(ei), "registration": itemSize(ri), "counter": counter}, nil
+	return map[string]int{"process": itemSize(pi), "exam": itemSize(ei), "registration": itemSize(ri), "counter": itemSize(counter)}, nil
 }
 
 // itemSize is an item's size by DynamoDB's rules: attribute names and values
-// in UTF-8 bytes, numbers about one byte per two significant digits plus
-// one, booleans and nulls one byte, lists and maps three bytes plus one per
-// element (and, for maps, the member names).
+// in bytes (strings in UTF-8, binary as is), numbers about one byte per two
+// significant digits plus one, booleans and nulls one byte, lists and maps
+// three bytes plus one per element (and, for maps, the member names).
 func itemSize(item map[string]types.AttributeValue) int {
 	n := 0
 	for name, v := range item {
@@ -160,6 +394,8 @@ func itemSize(item map[string]types.AttributeValue) int {
 func valueSize(v types.AttributeValue) int {
 	switch x := v.(type) {
 	case *types.AttributeValueMemberS:
+		return len(x.Value)
+	case *types.AttributeValueMemberB:
 		return len(x.Value)
 	case *types.AttributeValueMemberN:
 		digits := strings.Trim(strings.NewReplacer("-", "", ".", "").Replace(x.Value), "0")

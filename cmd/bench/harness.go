@@ -76,7 +76,8 @@ type answer struct {
 	took   time.Duration
 }
 
-func (s *service) do(method, path, body string) (answer, error) {
+// do sends one request; header holds extra header names and values, in pairs.
+func (s *service) do(method, path, body string, header ...string) (answer, error) {
 	req, err := http.NewRequest(method, s.url+path, strings.NewReader(body))
 	if err != nil {
 		return answer{}, err
@@ -84,6 +85,9 @@ func (s *service) do(method, path, body string) (answer, error) {
 	req.Header.Set("Authorization", "Bearer "+s.token)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
 	}
 	start := time.Now()
 	resp, err := http.DefaultClient.Do(req)
@@ -96,8 +100,8 @@ func (s *service) do(method, path, body string) (answer, error) {
 }
 
 // must is do, failing unless the answer is 200.
-func (s *service) must(method, path, body string) (answer, error) {
-	a, err := s.do(method, path, body)
+func (s *service) must(method, path, body string, header ...string) (answer, error) {
+	a, err := s.do(method, path, body, header...)
 	if err == nil && a.status != 200 {
 		err = fmt.Errorf("%s %s: %d %.300s", method, path, a.status, a.body)
 	}

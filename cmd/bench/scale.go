@@ -171,8 +171,8 @@ func eligibleGrowth(ctx context.Context, engine *localenv.Engine, r *report) (st
 	ratio := float64(large.eligible) / float64(small.eligible)
 	control := float64(large.query) / float64(small.query)
 	flat := ratio <= 1.25
-	r.verdict("eligible flat as registrations grow from 10 to 10,000 (within 1.25x)", flat,
-		fmt.Sprintf("%.2fx in time on moto, whose one-item Query itself grew %.2fx; 3 requests and 1 registration read at both sizes", ratio, control))
+	r.verdict("eligible flat as registrations grow from 10 to 10,000 (within 1.25×)", flat,
+		fmt.Sprintf("%.2f× in time on moto, whose one-item Query itself grew %.2f×; 3 requests and 1 registration read at both sizes", ratio, control))
 	return fmt.Sprintf(`Eligible for a contact and exam (20 processes in the tenant), median of %d, as the contact's
 registrations (across three exams) and the tenant's (other contacts') grow; beside it, the engine's own
 time for the same latest-registration Query (one item, newest first, Limit 1), made with the bare SDK:
@@ -184,9 +184,9 @@ time for the same latest-registration Query (one item, newest first, Limit 1), m
 
 What the service asks of DynamoDB does not grow: three requests, and the latest registration is one
 item read from the contact's partition, newest first, whatever the history holds. On DynamoDB, which
-seeks to a key in a partition, that is flat. The time measured here grew %.2fx because moto answers
-every Query by walking every item of the table (moto/dynamodb/models/table.py, Table.query iterates
-all_items()): its bare one-item Query grew %.2fx over the same data. The target is measured against
+seeks to a key in a partition, that is flat. The time measured here grew %.2f× because moto answers
+every Query by walking every item of the table (moto 5's Table.query iterates all the table's items):
+its bare one-item Query grew %.2f× over the same data. The target is measured against
 moto's clock and so reads as not met here; DynamoDB or DynamoDB Local
 (AWS_ENDPOINT_URL_DYNAMODB=... make bench) would meet it.`,
 		eligibleRuns, ms(small.eligible), smallRequests, small.scanned, ms(small.query),

@@ -48,7 +48,7 @@ func warmOverhead(ctx context.Context, engine *localenv.Engine, r *report) error
 		}
 	}
 	ratio := float64(api.median()) / float64(bare.median())
-	r.verdict("warm GET through the local server at most 1.25x a bare SDK GetItem (median)", ratio <= 1.25, fmt.Sprintf("%.2fx", ratio))
+	r.verdict("warm GET through the local server at most 1.25× a bare SDK GetItem (median)", ratio <= 1.25, fmt.Sprintf("%.2f×", ratio))
 	r.section("Warm overhead", fmt.Sprintf(`
 %d GETs through the local server (real HTTP, dev-token verification, the get handler, one GetItem,
 JSON) interleaved with %d bare SDK GetItem calls for the same item on the same moto:
@@ -57,9 +57,9 @@ JSON) interleaved with %d bare SDK GetItem calls for the same item on the same m
 |---|---|---|
 | GET through the local server | %s | %s |
 | bare SDK GetItem | %s | %s |
-| ratio | **%.2fx** | %.2fx |
+| ratio | **%.2f×** | %.2f× |
 
-What the service itself adds per request, without any engine, is in the handler benchmarks below.`,
+What the service itself adds per request, without any engine, is in the handler benchmarks (the first section).`,
 		warmSamples, warmSamples, ms(api.median()), ms(api.quantile(0.99)), ms(bare.median()), ms(bare.quantile(0.99)),
 		ratio, float64(api.quantile(0.99))/float64(bare.quantile(0.99))))
 	return nil
