@@ -173,19 +173,16 @@ func (t *fakeTenant) write(before, after *examreg.Process) error {
 // exams the tenant does not have: each of added that is missing, by its
 // place in examIDs.
 func (t *fakeTenant) missingExams(added, examIDs []string) error {
-	var fields []examreg.FieldError
+	var missing []string
 	for _, id := range added {
 		if !t.exams[id] {
-			fields = append(fields, examreg.FieldError{
-				Field:   "exam_ids[" + strconv.Itoa(slices.Index(examIDs, id)) + "]",
-				Message: "exam " + id + " does not exist in this tenant",
-			})
+			missing = append(missing, id)
 		}
 	}
-	if fields == nil {
+	if missing == nil {
 		return nil
 	}
-	return &examreg.Error{Code: examreg.ECONFLICT, Message: "the exam reg process refers to exams that do not exist", Fields: fields}
+	return examreg.MissingExams(missing, examIDs)
 }
 
 // sortedIDs are the tenant's record ids in key order, which is creation

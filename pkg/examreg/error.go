@@ -3,6 +3,8 @@ package examreg
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 )
 
 // Error codes. Each names a kind of failure a client can act on; pkg/api maps
@@ -77,3 +79,16 @@ var (
 	ErrBusy     = Errorf(ECONFLICT, "the record is being changed by other requests; retry")
 	ErrLimit    = Errorf(ELIMIT, "tenant limit reached: no more exam reg processes can be created")
 )
+
+// MissingExams is the conflict of a write whose exam_ids name exams the
+// tenant does not have: each of missing, by its place in examIDs.
+func MissingExams(missing, examIDs []string) *Error {
+	fields := make([]FieldError, len(missing))
+	for i, id := range missing {
+		fields[i] = FieldError{
+			Field:   "exam_ids[" + strconv.Itoa(slices.Index(examIDs, id)) + "]",
+			Message: "exam " + id + " does not exist in this tenant",
+		}
+	}
+	return &Error{Code: ECONFLICT, Message: "the exam reg process refers to exams that do not exist", Fields: fields}
+}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"slices"
 	"strconv"
 	"time"
 
@@ -143,17 +142,14 @@ func replayOf(item map[string]types.AttributeValue, idem *Idempotency) (*Replay,
 // missingExams names each exam of checked whose check (items from index
 // first on) failed, by its place in examIDs, or returns nil.
 func missingExams(reasons []types.CancellationReason, first int, checked, examIDs []string) error {
-	var fields []examreg.FieldError
+	var missing []string
 	for i, id := range checked {
 		if failed(reasons, first+i) {
-			fields = append(fields, examreg.FieldError{
-				Field:   "exam_ids[" + strconv.Itoa(slices.Index(examIDs, id)) + "]",
-				Message: "exam " + id + " does not exist in this tenant",
-			})
+			missing = append(missing, id)
 		}
 	}
-	if fields == nil {
+	if missing == nil {
 		return nil
 	}
-	return &examreg.Error{Code: examreg.ECONFLICT, Message: "the exam reg process refers to exams that do not exist", Fields: fields}
+	return examreg.MissingExams(missing, examIDs)
 }
