@@ -454,6 +454,28 @@ func startEmulator(t *testing.T, rie, bootstrap string, env []string) *rietest.E
 	return emu
 }
 
+// invokeRaw sends payload to emu and returns the emulator's status and answer.
+func invokeRaw(t *testing.T, emu *rietest.Emulator, payload []byte) (int, []byte) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), rietest.DefaultInvokeTimeout)
+	defer cancel()
+	status, body, err := emu.Invoke(ctx, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return status, body
+}
+
+// invokeOK is invokeRaw for a function that must answer: what it answered.
+func invokeOK(t *testing.T, emu *rietest.Emulator, payload []byte) []byte {
+	t.Helper()
+	status, body := invokeRaw(t, emu, payload)
+	if status != http.StatusOK {
+		t.Fatalf("the emulator answered %d (the function failed): %s", status, body)
+	}
+	return body
+}
+
 // invokeVia returns an invoker that sends events to emu and decodes what the
 // function answered as API Gateway reads it.
 func invokeVia(emu *rietest.Emulator) invoker {
@@ -463,15 +485,7 @@ func invokeVia(emu *rietest.Emulator) invoker {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), rietest.DefaultInvokeTimeout)
-		defer cancel()
-		status, body, err := emu.Invoke(ctx, payload)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if status != http.StatusOK {
-			t.Fatalf("the emulator answered %d (the function failed): %s", status, body)
-		}
+		body := invokeOK(t, emu, payload)
 		var shape map[string]json.RawMessage
 		if err := json.Unmarshal(body, &shape); err != nil {
 			t.Fatalf("the function's output is not a JSON object: %s", body)
@@ -505,16 +519,7 @@ func underEmulator(rie, bootstrap string) streamFunction {
 		})
 		return func(t *testing.T, payload []byte) []byte {
 			t.Helper()
-			ctx, cancel := context.WithTimeout(context.Background(), rietest.DefaultInvokeTimeout)
-			defer cancel()
-			status, body, err := emu.Invoke(ctx, payload)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if status != http.StatusOK {
-				t.Fatalf("the emulator answered %d (the function failed): %s", status, body)
-			}
-			return body
+			return invokeOK(t, emu, payload)
 		}
 	}
 }
@@ -624,12 +629,7 @@ func TestFunctionsUnderRIE(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), rietest.DefaultInvokeTimeout)
-			defer cancel()
-			status, body, err := emu.Invoke(ctx, payload)
-			if err != nil {
-				t.Fatal(err)
-			}
+			status, body := invokeRaw(t, emu, payload)
 			// The emulator answers a failed init 502, as Lambda's Invoke API
 			// answers a function error; the function logged why and exited.
 			if status != http.StatusBadGateway {

@@ -4,27 +4,19 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/certhub/examreg/pkg/dev/dynamotest"
 	"github.com/certhub/examreg/pkg/dev/faultproxy"
 )
 
 // faultEnv is an env whose DynamoDB traffic goes through a fault proxy.
 func faultEnv(t *testing.T, opts ...envOption) (*env, *faultproxy.Proxy) {
 	t.Helper()
-	engine := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB")
-	if engine == "" {
-		t.Skip("integration test: needs a DynamoDB engine (run without -short)")
-	}
-	p, err := faultproxy.Start(engine)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p := dynamotest.NewFaultProxy(t)
 	return newEnv(t, append(opts, withEndpoint(p.URL))...), p
 }
 

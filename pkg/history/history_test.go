@@ -130,15 +130,7 @@ func TestABatchDeliveredTwiceAddsNothing(t *testing.T) {
 }
 
 func TestAFailingRecordAndTheRecordsAfterItAreReported(t *testing.T) {
-	engine := os.Getenv("AWS_ENDPOINT_URL_DYNAMODB")
-	if engine == "" {
-		t.Skip("integration test: needs a DynamoDB engine (run without -short)")
-	}
-	p, err := faultproxy.Start(engine)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
+	p := dynamotest.NewFaultProxy(t)
 	st := dynamotest.NewTable(t, func(o *dynamodb.Options) { o.BaseEndpoint = &p.URL; o.RetryMaxAttempts = 1 })
 	w := &history.Writer{Store: st, Log: slog.New(slog.DiscardHandler)}
 	ev := batch(t)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/certhub/examreg/pkg/dev/faultproxy"
 	"github.com/certhub/examreg/pkg/dev/localenv"
 	"github.com/certhub/examreg/pkg/store"
 )
@@ -50,7 +51,7 @@ var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
 func NewTable(t testing.TB, optFns ...func(*dynamodb.Options)) *store.Store {
 	t.Helper()
 	if shared == nil {
-		t.Skip("integration test: needs a DynamoDB engine (run without -short)")
+		t.Skip(noEngine)
 	}
 	name := unsafeName.ReplaceAllString(t.Name(), "_")
 	name = fmt.Sprintf("t%d-%.200s", tables.Add(1), name)
@@ -60,3 +61,21 @@ func NewTable(t testing.TB, optFns ...func(*dynamodb.Options)) *store.Store {
 	}
 	return s
 }
+
+// NewFaultProxy starts a fault proxy (pkg/dev/faultproxy) in front of the
+// engine for one test, closed when the test ends: a client whose
+// BaseEndpoint is its URL gets the faults it is told to inject.
+func NewFaultProxy(t testing.TB) *faultproxy.Proxy {
+	t.Helper()
+	if shared == nil {
+		t.Skip(noEngine)
+	}
+	p, err := faultproxy.Start(shared.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+const noEngine = "integration test: needs a DynamoDB engine (run without -short)"
