@@ -1,5 +1,5 @@
 // Package openapi holds the machine-readable description of the Exam Reg
-// Processes API, an OpenAPI 3.1.0 document (openapi.json, embedded), and a
+// Processes API, an OpenAPI 3.1.0 document (the repository's docs/openapi.json), and a
 // contract checker that holds the service's requests and answers to it.
 //
 // The document describes what the service accepts and answers; the
@@ -34,7 +34,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,10 +52,11 @@ import (
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/certhub/examreg/docs"
 )
 
-//go:embed openapi.json
-var document []byte
+var document = docs.OpenAPI
 
 // JSON returns the OpenAPI document, for serving at /openapi.json.
 func JSON() []byte { return bytes.Clone(document) }
