@@ -22,6 +22,12 @@ import (
 //go:embed moto_server.py
 var launcher string
 
+// bootstrap runs the launcher found in the environment variable launcherVar.
+const (
+	launcherVar = "EXAMREG_MOTO_LAUNCHER"
+	bootstrap   = `import os; exec(compile(os.environ.pop("` + launcherVar + `"), "moto_server.py", "exec"))`
+)
+
 // Server is a running moto server.
 type Server struct {
 	// URL is the endpoint, e.g. http://127.0.0.1:40123.
@@ -55,7 +61,11 @@ func Check() error {
 // process, which then stops it with Close: a SIGINT landing in Python while it
 // writes makes it abort ("Fatal Python error: _enter_buffered_busy").
 func Start(port int) (*Server, error) {
-	cmd := exec.Command(Python(), "-c", launcher, fmt.Sprint(port))
+	// The launcher travels in the environment, not as the -c argument, so
+	// that ps shows a one-line command rather than the 4 KB script; the
+	// bootstrap takes it out of the environment that moto passes on.
+	cmd := exec.Command(Python(), "-c", bootstrap, fmt.Sprint(port))
+	cmd.Env = append(os.Environ(), launcherVar+"="+launcher)
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = ownProcessGroup()
 	stdin, err := cmd.StdinPipe()
