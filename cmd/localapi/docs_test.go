@@ -58,7 +58,7 @@ func TestDocsPageInChromium(t *testing.T) {
 	srv := startServer(t)
 	page := "http://" + srv.addr + "/docs/"
 
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute) // a bound, not a wait: a busy machine is slow
 	defer cancel()
 	ctx, cancel = chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(chromium),

@@ -189,6 +189,7 @@ var indexTemplate = template.Must(template.New(indexFile).Parse(`<!doctype html>
 <style>
   body { margin: 0; font-family: sans-serif; }
   #token-help { max-width: 1420px; margin: 0 auto; padding: 16px 20px 0; box-sizing: border-box; color: #3b4151; }
+  #token-help p { background: #fff8e1; border: 1px solid #f0d27a; border-radius: 4px; padding: 10px 14px; margin: 0; }
   #token-help code { background: #f0f0f0; padding: 1px 4px; border-radius: 3px; }
 </style>
 </head>
