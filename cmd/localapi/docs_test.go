@@ -109,6 +109,10 @@ func TestDocsPageInChromium(t *testing.T) {
 		chromedp.Navigate(page),
 		chromedp.WaitVisible(chromedp.CSS(getOp)),
 	)
+	var help string
+	if err == nil {
+		help, err = chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#token-help")))
+	}
 	var shown []string
 	if err == nil {
 		shown, err = chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll(".opblock")].map(b =>
@@ -147,6 +151,9 @@ func TestDocsPageInChromium(t *testing.T) {
 		t.Fatalf("driving %s: %v", page, err)
 	}
 
+	if !strings.Contains(help, "make token") {
+		t.Errorf("the page does not say how to get a token: %q", help)
+	}
 	if want := documentOperations(t); !slices.Equal(sorted(shown), want) {
 		t.Errorf("the page shows the operations\n%v\nwant the document's\n%v", sorted(shown), want)
 	}
