@@ -49,8 +49,9 @@ func Python() string {
 func Check() error {
 	out, err := exec.Command(Python(), "-c", "import moto.moto_server.werkzeug_app, werkzeug").CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("moto is not importable by %s (%v: %s); set MOTO_PYTHON to a Python that has it (.venv/bin/python once `make test` has installed it there) or install it: %s -m pip install -r requirements-dev.txt",
-			Python(), err, strings.TrimSpace(string(out)), Python())
+		// Not "pip install" into this Python: Debian's refuses it (PEP 668).
+		return fmt.Errorf("moto is not importable by %s (%v: %s); run the tests through make (make test, or bin/devsetup python-tools -- go test ...), which sets MOTO_PYTHON to a Python that has it and installs it into .venv when none has, or set MOTO_PYTHON yourself",
+			Python(), err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }
