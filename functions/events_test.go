@@ -964,7 +964,7 @@ func TestEventsReplayInProcess(t *testing.T) {
 }
 
 // inProcess runs history.Writer.Handle as the stream function's main does,
-// on a Store connected to table as history.MustFromEnv connects it, and
+// on a Store connected to table as function.Init connects it, and
 // answers with the handler's response encoded as the runtime encodes it.
 func inProcess(t *testing.T, table string) func(*testing.T, []byte) []byte {
 	t.Helper()

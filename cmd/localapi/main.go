@@ -30,6 +30,7 @@ import (
 	"github.com/certhub/examreg/pkg/dev/devauth"
 	"github.com/certhub/examreg/pkg/dev/localenv"
 	"github.com/certhub/examreg/pkg/dev/openapi"
+	"github.com/certhub/examreg/pkg/function"
 )
 
 func main() {
@@ -95,11 +96,11 @@ func run() (err error) {
 		}
 	}()
 
-	cfg, err := api.ConfigFromEnv(ctx, devauth.Verifier{Secret: devauth.SecretFromEnv()})
+	cfg, err := function.APIConfig()
 	if err != nil {
 		return err
 	}
-	cfg.Logger = slog.Default()
+	cfg.Store, cfg.FrontDoor, cfg.Logger = st, devauth.Verifier{Secret: devauth.SecretFromEnv()}, slog.Default()
 	// Not a ServeMux: it would redirect paths such as //x and /a/../b before
 	// the API's router saw them, and the API answers every path itself.
 	apiHandler := api.New(cfg).Handler()
