@@ -28,13 +28,13 @@ type storeFault struct {
 	hang bool
 }
 
-// causeOfFault is the kind of cause the real store keeps for the server log:
+// errEngineCause is the kind of cause the real store keeps for the server log:
 // none of it may reach a client.
-var causeOfFault = errors.New("operation error DynamoDB: GetItem, https response error StatusCode: 500, InternalServerError at 127.0.0.1 (faultproxy)")
+var errEngineCause = errors.New("operation error DynamoDB: GetItem, https response error StatusCode: 500, InternalServerError at 127.0.0.1 (faultproxy)")
 
 var (
-	throttled   = &examreg.Error{Code: examreg.ETHROTTLED, Message: "too many requests; retry later", Cause: causeOfFault}
-	unavailable = &examreg.Error{Code: examreg.EUNAVAILABLE, Message: "the database is unavailable; retry later", Cause: causeOfFault}
+	throttled   = &examreg.Error{Code: examreg.ETHROTTLED, Message: "too many requests; retry later", Cause: errEngineCause}
+	unavailable = &examreg.Error{Code: examreg.EUNAVAILABLE, Message: "the database is unavailable; retry later", Cause: errEngineCause}
 )
 
 func (f *storeFault) set(err error, hang bool) {
