@@ -37,11 +37,14 @@ type event struct {
 
 // report is what has been read so far.
 type report struct {
-	mu                        sync.Mutex
-	out                       io.Writer
-	running                   map[string]time.Time // package -> when it started
-	done                      map[string]int       // package -> top-level tests finished
-	output                    map[string][]string  // package or package.test -> output, until it ends
+	mu      sync.Mutex
+	out     io.Writer
+	running map[string]time.Time // package -> when it started
+	done    map[string]int       // package -> top-level tests finished
+	output  map[string][]string  // package or package.test -> output, until it ends
+	// benchmarks are the package's benchmarks that have started:
+	// test2json reports a benchmark's failure, not its success.
+	benchmarks                map[string]map[string]bool
 	passed, failures, skipped int
 	failedPackages            map[string]bool
 }
@@ -49,7 +52,7 @@ type report struct {
 func main() {
 	every := flag.Duration("every", 30*time.Second, "how often to name the packages still running")
 	flag.Parse()
-	r := &report{out: os.Stdout, running: map[string]time.Time{}, done: map[string]int{}, output: map[string][]string{}, failedPackages: map[string]bool{}}
+	r := &report{out: os.Stdout, running: map[string]time.Time{}, done: map[string]int{}, benchmarks: map[string]map[string]bool{}, output: map[string][]string{}, failedPackages: map[string]bool{}}
 	tick := time.NewTicker(*every)
 	defer tick.Stop()
 	go func() {
@@ -98,6 +101,10 @@ func (r *report) add(e event) {
 		fmt.Fprint(r.out, e.Output)
 	case e.Action == "start":
 		r.running[e.Package] = time.Now()
+		r.done[e.Package] = 0
+		r.benchmarks[e.Package] = map[string]bool{}
+	case e.Action == "run" && strings.HasPrefix(e.Test, "Benchmark") && !strings.Contains(e.Test, "/"):
+		r.benchmarks[e.Package][e.Test] = true
 	case e.Action == "output":
 		r.output[key] = append(r.output[key], e.Output)
 	case e.Test == "" && (e.Action == "pass" || e.Action == "fail" || e.Action == "skip"):
@@ -119,12 +126,16 @@ func (r *report) add(e event) {
 
 func (r *report) endTest(e event, key string) {
 	r.done[e.Package]++
+	delete(r.benchmarks[e.Package], e.Test)
 	delete(r.output, key)
 }
 
 // finish reports a package that has ended.
 func (r *report) finish(e event) {
 	delete(r.running, e.Package)
+	// Every benchmark that started and did not fail passed.
+	r.passed += len(r.benchmarks[e.Package])
+	r.done[e.Package] += len(r.benchmarks[e.Package])
 	switch {
 	case e.Action == "skip": // no test files
 	case e.Action == "fail" && !r.failedPackages[e.Package]:
@@ -137,7 +148,7 @@ func (r *report) finish(e event) {
 		if e.Action == "fail" {
 			status = "FAIL"
 		}
-		fmt.Fprintf(r.out, "%s %s (%.1fs, %d tests)\n", status, e.Package, e.Elapsed, r.done[e.Package])
+		fmt.Fprintf(r.out, "%s %s (%.1fs, %s)\n", status, e.Package, e.Elapsed, tests(r.done[e.Package]))
 	}
 	for key := range r.output {
 		if key == e.Package || strings.HasPrefix(key, e.Package+".") {
@@ -155,7 +166,14 @@ func (r *report) progress() {
 	}
 	var names []string
 	for _, pkg := range slices.Sorted(maps.Keys(r.running)) {
-		names = append(names, fmt.Sprintf("%s (%ds, %d tests done)", pkg, int(time.Since(r.running[pkg]).Seconds()), r.done[pkg]))
+		names = append(names, fmt.Sprintf("%s (%ds, %s done)", pkg, int(time.Since(r.running[pkg]).Seconds()), tests(r.done[pkg])))
 	}
 	fmt.Fprintln(r.out, "running:", strings.Join(names, ", "))
+}
+
+func tests(n int) string {
+	if n == 1 {
+		return "1 test"
+	}
+	return fmt.Sprint(n, " tests")
 }
