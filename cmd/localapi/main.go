@@ -29,6 +29,7 @@ import (
 	"github.com/certhub/examreg/pkg/dev/bulkload"
 	"github.com/certhub/examreg/pkg/dev/devauth"
 	"github.com/certhub/examreg/pkg/dev/localenv"
+	"github.com/certhub/examreg/pkg/function"
 )
 
 func main() {
@@ -94,11 +95,11 @@ func run() (err error) {
 		}
 	}()
 
-	cfg, err := api.ConfigFromEnv(ctx, devauth.Verifier{Secret: devauth.SecretFromEnv()})
+	cfg, err := function.APIConfig()
 	if err != nil {
 		return err
 	}
-	cfg.Logger = slog.Default()
+	cfg.Store, cfg.FrontDoor, cfg.Logger = st, devauth.Verifier{Secret: devauth.SecretFromEnv()}, slog.Default()
 	// Not a ServeMux: it would redirect paths such as //x and /a/../b before
 	// the API's router saw them, and the API answers every path itself.
 	handler := withDocs(api.New(cfg).Handler())

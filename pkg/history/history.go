@@ -14,10 +14,8 @@ package history
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/wI2L/jsondiff"
@@ -105,24 +103,4 @@ func Diff(from, to map[string]any) (json.RawMessage, error) {
 
 func keysOf(r events.DynamoDBEventRecord) string {
 	return r.Change.Keys["pk"].String() + " " + r.Change.Keys["sk"].String()
-}
-
-// MustFromEnv is the Writer for a Lambda function's main, over the table
-// $TABLE_NAME; a configuration error ends the process with a logged reason.
-func MustFromEnv() *Writer {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	st, err := connect()
-	if err != nil {
-		log.Error("configuration", "error", err.Error())
-		os.Exit(1)
-	}
-	return &Writer{Store: st, Log: log}
-}
-
-func connect() (*store.Store, error) {
-	table := os.Getenv("TABLE_NAME")
-	if table == "" {
-		return nil, errors.New("history: TABLE_NAME is not set")
-	}
-	return store.Connect(context.Background(), table)
 }
