@@ -16,8 +16,10 @@ FUNCTIONS := create list get update patch delete eligible batch history historyv
 # reproducible and small binaries.
 LAMBDA_FLAGS := -tags lambda.norpc,nethttpomithttp2 -trimpath -ldflags "-s -w -buildid="
 LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
-RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
-RIE := $(CURDIR)/bin/rie-$(RIE_VERSION)/aws-lambda-rie
+# The Lambda Runtime Interface Emulator, at the version go.mod's tool
+# directive pins, built where the emulator tests find it.
+RIE := $(CURDIR)/bin/aws-lambda-rie
+RIE_PACKAGE := github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
 export AWS_LAMBDA_RIE := $(RIE)
 
 FUZZTIME ?= 60s
@@ -31,7 +33,8 @@ FUZZ_TARGETS := pkg/examreg:FuzzDecodeProcess pkg/examreg:FuzzApplyPatch pkg/exa
 DEVSETUP = bin/devsetup -go '$(GO)' -python '$(PYTHON)'
 WITH_PYTHON_TOOLS = $(DEVSETUP) python-tools --
 
-STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# staticcheck at the version go.mod's tool directive pins.
+STATICCHECK := $(GO) tool staticcheck
 # Packages whose staticcheck findings are shown without failing the build,
 # for a change in progress (none now): make lint STATICCHECK_ADVISORY=./pkg/x/...
 STATICCHECK_ADVISORY :=
@@ -122,10 +125,11 @@ bin/lambda/%/bootstrap: FORCE
 build-%Function:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(shell echo '$*' | tr A-Z a-z)
 
-# The AWS Lambda Runtime Interface Emulator, for the end-to-end tests.
-$(RIE):
-	@echo "installing the Lambda Runtime Interface Emulator into bin/ (first time only)"
-	@GOBIN=$(dir $(RIE)) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+# The AWS Lambda Runtime Interface Emulator, for the end-to-end tests: the
+# tool go.mod pins, built again when go.mod or go.sum changes.
+$(RIE): go.mod go.sum
+	@echo "building the Lambda Runtime Interface Emulator into bin/ (first time only)"
+	@$(GO) build -o $@ $(RIE_PACKAGE)
 
 # Built in GOPATH mode, which ignores go.mod's go line: a Go older than
 # go.mod asks for still builds it, and it says so.
