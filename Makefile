@@ -52,7 +52,7 @@ help:
 	@echo "make build-<Op>Function   one function, as sam build runs it (ARTIFACTS_DIR=<dir>)"
 	@echo "make fuzz [FUZZTIME=60s]  every fuzz target"
 	@echo "make soak [SOAK_DURATION=5m]  a long mixed concurrent workload"
-	@echo "make bench                measurements, written to BENCHMARKS.md"
+	@echo "make bench                measurements, written to BENCHMARKS.md with charts in docs/bench/"
 	@echo "make clean                remove bin/ and .aws-sam/ (not .venv/ nor node_modules/)"
 	@echo "PYTHON=/path/to/python3   the Python to find moto and cfn-lint in, or to create .venv with (default python3)"
 
@@ -104,16 +104,17 @@ fuzz:
 soak: bin/devsetup
 	SOAK_DURATION=$(SOAK_DURATION) $(WITH_PYTHON_TOOLS) $(GO) test -count=1 -run '^TestSoak$$' -timeout 0 -v ./pkg/api
 
-# Every measurement of BENCHMARKS.md, in one run (a few minutes on 2 cores).
-# The handler benchmarks run 6 times over, the whole suite each time (rather
-# than -count 6, which repeats each benchmark in a row), so that every
-# operation runs beside its floor under the same load; cmd/bench takes the
-# medians.
+# Every measurement of BENCHMARKS.md and its charts in docs/bench/, in one
+# run (a few minutes on 2 cores). The handler benchmarks run 6 times over,
+# the whole suite each time (rather than -count 6, which repeats each
+# benchmark in a row), so that every operation runs beside its floor under
+# the same load; cmd/bench summarises them with benchstat. The timings are
+# left in bin/bench-results.txt for `go tool benchstat` to compare runs.
 bench: bin/devsetup $(RIE)
 	set -o pipefail; for run in 1 2 3 4 5 6; do \
 	  $(GO) test -short -run '^$$' -bench . -benchmem -benchtime 2000x ./pkg/api || exit 1; \
 	done | tee bin/bench-handlers.txt
-	$(WITH_PYTHON_TOOLS) $(GO) run ./cmd/bench -handlers bin/bench-handlers.txt -out BENCHMARKS.md
+	$(WITH_PYTHON_TOOLS) $(GO) run ./cmd/bench -handlers bin/bench-handlers.txt -out BENCHMARKS.md -charts docs/bench -results bin/bench-results.txt
 
 build: $(addprefix bin/lambda/,$(addsuffix /bootstrap,$(FUNCTIONS)))
 
