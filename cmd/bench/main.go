@@ -39,6 +39,7 @@ func main() {
 // report collects the measurements and the sections of BENCHMARKS.md.
 type report struct {
 	date, machine string
+	load          string // the load averages when the run began (/proc/loadavg)
 	samples       []sample
 	sections      []string
 
@@ -71,6 +72,10 @@ func run(out, charts, results, handlers string) error {
 		date: start.UTC().Format("2006-01-02"),
 		machine: fmt.Sprintf("%s, %d cores, %s/%s, %s, moto %s",
 			cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), motoVersion()),
+	}
+	// The machine may be shared: its load says how far to trust the timings.
+	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
+		r.load = strings.Join(strings.Fields(string(load))[:3], ", ")
 	}
 	steps := []struct {
 		name string
@@ -138,10 +143,10 @@ func (r *report) markdown(took time.Duration, charts string, files chartFiles) s
 	fmt.Fprintf(&b, `# Benchmarks
 
 Written by `+"`make bench`"+` (`+"`go run ./cmd/bench`"+`) on %s; do not edit by hand. Machine: %s;
-the run took %v. The timings are also in the Go benchmark format in bin/bench-results.txt:
+load average when the run began: %s; the run took %v. The timings are also in the Go benchmark format in bin/bench-results.txt:
 `+"`go tool benchstat old.txt new.txt`"+` compares two runs.
 
-`, r.date, r.machine, took.Round(time.Second))
+`, r.date, r.machine, r.load, took.Round(time.Second))
 	b.WriteString(r.glance(charts, files))
 	b.WriteString("\n# For maintainers\n\n")
 	b.WriteString(strings.ReplaceAll(strings.Join(r.sections, "\n"), "](CHARTS/", "]("+charts+"/"))
