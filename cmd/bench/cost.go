@@ -180,8 +180,9 @@ func requestsAndCost(ctx context.Context, engine *localenv.Engine, r *report) er
 	r.section("DynamoDB requests and on-demand cost per operation", fmt.Sprintf(`
 ![DynamoDB requests and cost per operation](CHARTS/cost.svg)
 
-The budget is the most requests docs/architecture.md ("The table") allows each operation. Requests are counted by the store's SDK middleware (once per API call, not per retry), as the request
-log reports them; the history writer's are counted at its own client while the local pipeline
+The budget is the most requests docs/architecture.md ("The table") allows each operation. Requests
+are counted by the store's SDK middleware (once per API call, not per retry), as the request log
+reports them; the history writer's are counted at its own client while the local pipeline
 (localenv.WriteHistory) hands it the stream records of one create, one patch and one delete of a
 record, each awaited in the record's history. Cost assumes the item sizes below, DynamoDB's rules (a
 read unit is 4 KB, half for an eventually consistent read; a write unit is 1 KB, doubled inside a

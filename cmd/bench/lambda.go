@@ -381,7 +381,7 @@ func (l *lambdas) batchScaling(ctx context.Context, r *report, engine *localenv.
 		if err != nil {
 			return err
 		}
-		rows = append(rows, fmt.Sprintf("| batch, %d patches | %d | %s %s | %.1f× |", n, n+1, ms(m.median()), m.ci(), float64(m.median())/float64(one.median())))
+		rows = append(rows, fmt.Sprintf("| batch, n = %d | %d | %s %s | %.1f× |", n, n+1, ms(m.median()), m.ci(), float64(m.median())/float64(one.median())))
 	}
 	r.section("Batch scaling", fmt.Sprintf(`
 A proxy (pkg/dev/faultproxy) adds %s to every DynamoDB request, standing for a network round trip.

@@ -142,8 +142,9 @@ func (r *report) markdown(took time.Duration, charts string, files chartFiles) s
 	var b strings.Builder
 	fmt.Fprintf(&b, `# Benchmarks
 
-Written by `+"`make bench`"+` (`+"`go run ./cmd/bench`"+`) on %s; do not edit by hand. Machine: %s;
-load average when the run began: %s; the run took %v. The timings are also in the Go benchmark format in bin/bench-results.txt:
+Written by `+"`make bench`"+` (`+"`go run ./cmd/bench`"+`) on %s; do not edit by hand.
+Machine: %s; load average when the run began: %s; cmd/bench took %v.
+The timings are also written in the Go benchmark format to bin/bench-results.txt, so that
 `+"`go tool benchstat old.txt new.txt`"+` compares two runs.
 
 `, r.date, r.machine, r.load, took.Round(time.Second))
