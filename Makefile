@@ -129,7 +129,7 @@ build-%Function:
 # The AWS Lambda Runtime Interface Emulator, for the end-to-end tests: the
 # tool go.mod pins, built again when go.mod or go.sum changes.
 $(RIE): go.mod go.sum
-	@echo "building the Lambda Runtime Interface Emulator into bin/ (first time only)"
+	@echo "building the Lambda Runtime Interface Emulator into bin/ (the version go.mod pins)"
 	@$(GO) build -o $@ $(RIE_PACKAGE)
 
 # Built in GOPATH mode, which ignores go.mod's go line: a Go older than
