@@ -62,6 +62,7 @@ func (r *report) drawCharts(dir string) (chartFiles, error) {
 func (r *report) newPlot(title, x, y string) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = title + "\n" + r.date + ", " + r.machine
+	p.Title.Padding = 4 * vg.Millimeter
 	p.X.Label.Text = x
 	p.Y.Label.Text = y
 	p.Legend.Top = true
