@@ -50,20 +50,25 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// MetricsNamespace is the CloudWatch namespace of the metrics each
+	// request's log line carries; "" means emf.DefaultNamespace.
+	MetricsNamespace string
 }
 
 // Environment lists the variables ConfigFromEnv reads: what template.yaml
 // must give every function.
-var Environment = []string{"TABLE_NAME", "MAX_PROCESSES_PER_TENANT", "TENANT_CLAIM"}
+var Environment = []string{"TABLE_NAME", "MAX_PROCESSES_PER_TENANT", "TENANT_CLAIM", "METRICS_NAMESPACE"}
 
 // ConfigFromEnv reads the configuration every front door shares from the
 // environment: TABLE_NAME (required), MAX_PROCESSES_PER_TENANT (default
-// 1000) and TENANT_CLAIM (default DefaultTenantClaim), and connects the store.
+// 1000), TENANT_CLAIM (default DefaultTenantClaim) and METRICS_NAMESPACE
+// (default emf.DefaultNamespace), and connects the store.
 func ConfigFromEnv(ctx context.Context, door FrontDoor) (Config, error) {
 	cfg := Config{
 		FrontDoor:             door,
 		MaxProcessesPerTenant: DefaultMaxProcessesPerTenant,
 		TenantClaim:           TenantClaimFromEnv(),
+		MetricsNamespace:      os.Getenv("METRICS_NAMESPACE"),
 	}
 	if v := os.Getenv("MAX_PROCESSES_PER_TENANT"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -117,14 +122,15 @@ const warmUpTimeout = time.Second
 
 // Server holds the handlers of every operation.
 type Server struct {
-	cfg Config
-	log *slog.Logger
-	now func() time.Time
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	metrics metricDirectives
 }
 
 // New returns a Server.
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, metrics: newMetricDirectives(cfg.MetricsNamespace)}
 	if s.log == nil {
 		s.log = slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	}
