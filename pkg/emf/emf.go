@@ -79,7 +79,8 @@ var ErrNotEMF = errors.New("emf: not an embedded metric format document")
 // Read returns the metric values a log line declares, as CloudWatch Logs
 // extracts them: one per metric and dimension set. A metric or dimension
 // whose member is missing or of the wrong type is an error (CloudWatch
-// would drop it).
+// would drop it); so is a metric holding an array of values, which the
+// format allows but this service never writes.
 func Read(line []byte) ([]Value, error) {
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal(line, &doc); err != nil {
