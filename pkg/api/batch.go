@@ -107,6 +107,7 @@ func (s *Server) batch(ctx context.Context, c *call) (*response, error) {
 	work()
 	wg.Wait()
 
+	c.countBatch(results)
 	return jsonResponse(appendBatchAnswer(nil, results)), nil
 }
 
