@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"strings"
 	"sync"
@@ -19,7 +18,6 @@ import (
 	"github.com/certhub/examreg/pkg/dev/dynamotest"
 )
 
-func TestMain(m *testing.M) { os.Exit(dynamotest.RunTests(m)) }
 
 // TestTheSummaryCountsWhatALoadTestDid: the summary, fed the log lines of
 // the API's own handlers over the engine while clients send requests at
