@@ -18,7 +18,6 @@ import (
 	"github.com/certhub/examreg/pkg/dev/dynamotest"
 )
 
-
 // TestTheSummaryCountsWhatALoadTestDid: the summary, fed the log lines of
 // the API's own handlers over the engine while clients send requests at
 // once, counts each operation's requests, 4xx and 5xx, and prints its
