@@ -79,23 +79,23 @@ docs: bin/devsetup
 # Everything test needs is checked first, so that all that is missing is
 # named before anything slow runs. Every package runs under the race
 # detector (the batch workers, the stream poller and the retriers are
-# concurrent); cmd/testreport prints each package as it finishes, the
-# packages still running every 30s, the output of any failed test, and
-# ends with one line: "N passed, N failed[, N skipped]".
+# concurrent), then the handler benchmarks once each, so a broken benchmark
+# fails the build. gotestsum (pinned in go.mod) prints each package as it
+# finishes and the output of any failed test, and ends with one line:
+# "DONE N tests[, N skipped][, N failures] in Ns".
+GOTESTSUM := $(GO) tool gotestsum --format pkgname-and-test-fails --format-hide-empty-pkg
 test: bin/devsetup
 	@$(DEVSETUP) python-tools openapi-linters
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory -s $(RIE)
 	$(WITH_PYTHON_TOOLS) cfn-lint template.yaml
-	@$(GO) build -o bin/testreport ./cmd/testreport
-	@echo "go test -race ./..., then the benchmarks once each (a few minutes)"
-	@set -o pipefail; { $(WITH_PYTHON_TOOLS) $(GO) test -race -count=1 -json ./...; \
-	  $(WITH_PYTHON_TOOLS) $(GO) test -short -run '^$$' -bench . -benchtime 1x -json ./pkg/api; } | bin/testreport
+	@echo "go test -race ./..., then the benchmarks once each (a few minutes; a line per package as it finishes)"
+	@$(WITH_PYTHON_TOOLS) $(GOTESTSUM) --raw-command -- bash -o pipefail -c \
+	  '$(GO) test -json -race -count=1 ./... && $(GO) test -json -short -run "^$$" -bench . -benchtime 1x ./pkg/api'
 
 # Fast tests only: no DynamoDB engine, no emulator.
 unit:
-	@$(GO) build -o bin/testreport ./cmd/testreport
-	@set -o pipefail; $(GO) test -race -short -json ./... | bin/testreport
+	@$(GOTESTSUM) -- -race -short ./...
 
 # The OpenAPI linters are skipped, with a line saying so, where npm is
 # missing, unless OPENAPI_LINT=required (as in .ci/run).
