@@ -11,7 +11,7 @@ TENANT ?= demo
 SUB ?= dev-user
 export TABLE_NAME PORT
 
-FUNCTIONS := create list get update patch delete eligible batch history historyversion historywriter
+FUNCTIONS := create list get update patch delete eligible batch history historyversion compare restore historywriter
 # Lambda build flags: no RPC mode (provided.al2023 talks the Runtime API),
 # reproducible and small binaries.
 LAMBDA_FLAGS := -tags lambda.norpc,nethttpomithttp2 -trimpath -ldflags "-s -w -buildid="

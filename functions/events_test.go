@@ -317,7 +317,7 @@ func newFixture(t *testing.T) *fixture {
 		MaxProcessesPerTenant: 1000,
 		TenantClaim:           api.DefaultTenantClaim,
 		Logger:                slog.New(slog.DiscardHandler),
-	})}
+	}).WithDiff(history.Diff)}
 }
 
 // invoke runs an event through op's handler, as the function does.
@@ -353,7 +353,7 @@ func (f *fixture) get(t *testing.T, id string) (int, process) {
 func newFixtureFor(t *testing.T, op api.Op) *fixture {
 	t.Helper()
 	f := newFixture(t)
-	if op == api.OpHistory || op == api.OpHistoryVersion {
+	if slices.Contains([]api.Op{api.OpHistory, api.OpHistoryVersion, api.OpCompare, api.OpRestore}, op) {
 		f.writeHistory(t)
 	}
 	return f

@@ -30,6 +30,7 @@ import (
 	"github.com/certhub/examreg/pkg/dev/devauth"
 	"github.com/certhub/examreg/pkg/dev/localenv"
 	"github.com/certhub/examreg/pkg/dev/openapi"
+	"github.com/certhub/examreg/pkg/history"
 )
 
 func main() {
@@ -102,7 +103,7 @@ func run() (err error) {
 	cfg.Logger = slog.Default()
 	// Not a ServeMux: it would redirect paths such as //x and /a/../b before
 	// the API's router saw them, and the API answers every path itself.
-	apiHandler := api.New(cfg).Handler()
+	apiHandler := api.New(cfg).WithDiff(history.Diff).Handler()
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && r.URL.Path == "/openapi.json" {
 			w.Header().Set("Content-Type", "application/json")

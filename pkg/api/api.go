@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/certhub/examreg/pkg/examreg"
 	"github.com/certhub/examreg/pkg/store"
 )
 
@@ -117,9 +118,10 @@ const warmUpTimeout = time.Second
 
 // Server holds the handlers of every operation.
 type Server struct {
-	cfg Config
-	log *slog.Logger
-	now func() time.Time
+	cfg  Config
+	log  *slog.Logger
+	now  func() time.Time
+	diff examreg.Diff
 }
 
 // New returns a Server.

@@ -24,6 +24,7 @@ import (
 	"github.com/certhub/examreg/pkg/dev/dynamotest"
 	"github.com/certhub/examreg/pkg/dev/localenv"
 	"github.com/certhub/examreg/pkg/dev/openapi"
+	"github.com/certhub/examreg/pkg/history"
 	"github.com/certhub/examreg/pkg/store"
 )
 
@@ -161,7 +162,7 @@ func newFakeEnv(t *testing.T, opts ...envOption) *env {
 
 // serve starts the API over HTTP for the test.
 func serve(t *testing.T, cfg api.Config, wrap func(http.Handler) http.Handler) *env {
-	srv := httptest.NewServer(wrap(api.New(cfg).Handler()))
+	srv := httptest.NewServer(wrap(api.New(cfg).WithDiff(history.Diff).Handler()))
 	t.Cleanup(srv.Close)
 	return &env{t: t, url: srv.URL, token: mint(t, "alice", "t1")}
 }
