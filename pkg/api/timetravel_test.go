@@ -458,3 +458,36 @@ func TestBatchRestores(t *testing.T) {
 		t.Errorf("results %q (%d succeeded), want %q", got, out.SuccessCount, want)
 	}
 }
+
+// TestConcurrentRestoresAndPatchesLoseNothing: restores race patches of one
+// record; every write succeeds and the history holds each version once.
+func TestConcurrentRestoresAndPatchesLoseNothing(t *testing.T) {
+	e := newEnv(t, withHistory())
+	id := e.create("Raced")["id"].(string)
+	expect(t, e.do("PATCH", "/examRegProcesses/t1/"+id, `[{"op":"replace","path":"/name","value":"Second"}]`), 200)
+	e.awaitHistory(t, id, 2)
+	var wg sync.WaitGroup
+	statuses := make([]int, 12)
+	for i := range statuses {
+		wg.Go(func() {
+			if i%2 == 0 {
+				statuses[i] = e.do("POST", restorePath(id, 1+i%4/2), "").status
+				return
+			}
+			statuses[i] = e.do("PATCH", "/examRegProcesses/t1/"+id, fmt.Sprintf(`[{"op":"add","path":"/description","value":"patch %d"}]`, i)).status
+		})
+	}
+	wg.Wait()
+	for i, s := range statuses {
+		if s != 200 {
+			t.Errorf("write %d answered %d", i, s)
+		}
+	}
+	version := int(expect(t, e.do("GET", "/examRegProcesses/t1/"+id+"?consistentRead=true", ""), 200).object(t)["sys_version"].(float64))
+	entries := e.entries(t, id, version)
+	for i, en := range entries {
+		if en.Version != i+1 {
+			t.Fatalf("history %s: versions not 1 to %d", versions(entries), version)
+		}
+	}
+}
