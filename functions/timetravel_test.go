@@ -41,6 +41,11 @@ func init() {
 			t.Errorf("Location %q, want %q", got, want)
 		}
 	}
+	scenarios[api.OpGet] = append(scenarios[api.OpGet],
+		scenario{name: "404 as of an instant before the record existed", status: http.StatusNotFound, change: withQuery("asOf=2020-01-01T00:00:00Z")},
+		scenario{name: "400 for asOf that is not RFC 3339", status: http.StatusBadRequest, change: withQuery("asOf=yesterday"), check: errorFields("asOf")},
+		scenario{name: "400 for asOf with consistentRead", status: http.StatusBadRequest, change: withQuery("asOf=2020-01-01T00:00:00Z&consistentRead=true"), check: errorFields("consistentRead")},
+	)
 	scenarios[api.OpCompare] = []scenario{
 		{name: "400 without from", status: http.StatusBadRequest, change: withQuery(""), check: errorFields("from")},
 		{name: "400 for to=0", status: http.StatusBadRequest, change: withQuery("from=1&to=0"), check: errorFields("to")},
