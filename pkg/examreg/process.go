@@ -75,7 +75,16 @@ var processShape = objectOf(
 	field{"sys_snapshot_base_version", aNumber},
 	field{"sys_has_files_in_s3", aBoolean},
 	field{"sys_configuration_snapshot_id", aString},
-	field{"sys_last_security_context", stringsObject("user_id", "tenant_id", "request_id", "source_ip", "user_agent", "operation", "at")},
+	field{"sys_last_security_context", objectOf(
+		field{"user_id", aString},
+		field{"tenant_id", aString},
+		field{"request_id", aString},
+		field{"source_ip", aString},
+		field{"user_agent", aString},
+		field{"operation", aString},
+		field{"at", aString},
+		field{"restored_from", anInteger},
+	)},
 	field{"sys_calculated_field_errors", arrayOf(stringsObject("error", "field"))},
 )
 
@@ -206,7 +215,9 @@ type Actor struct {
 	SourceIP  string
 	UserAgent string
 	Operation string
-	Now       time.Time
+	// RestoredFrom is, for a restore, the version it puts back.
+	RestoredFrom int64
+	Now          time.Time
 }
 
 // Timestamp formats t the way every sys_*_at field is written: RFC 3339 in
@@ -228,13 +239,18 @@ func (a Actor) securityContext() Value {
 		}
 		a.UserAgent = a.UserAgent[:cut]
 	}
-	return ObjectValue([]Member{
+	members := []Member{
 		{"at", StringValue(Timestamp(a.Now))},
 		{"operation", StringValue(a.Operation)},
 		{"request_id", StringValue(a.RequestID)},
-		{"source_ip", StringValue(a.SourceIP)},
-		{"tenant_id", StringValue(a.TenantID)},
-		{"user_agent", StringValue(a.UserAgent)},
-		{"user_id", StringValue(a.UserID)},
-	})
+	}
+	if a.RestoredFrom > 0 {
+		members = append(members, Member{"restored_from", IntValue(a.RestoredFrom)})
+	}
+	return ObjectValue(append(members,
+		Member{"source_ip", StringValue(a.SourceIP)},
+		Member{"tenant_id", StringValue(a.TenantID)},
+		Member{"user_agent", StringValue(a.UserAgent)},
+		Member{"user_id", StringValue(a.UserID)},
+	))
 }
