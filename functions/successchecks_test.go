@@ -123,25 +123,9 @@ var successChecks = map[api.Op]func(t *testing.T, f *fixture, ev events.APIGatew
 			t.Errorf("a get after the delete: %d, want 404", status)
 		}
 	},
-	api.OpEligible: func(t *testing.T, f *fixture, ev events.APIGatewayV2HTTPRequest, resp events.APIGatewayV2HTTPResponse) {
-		var body struct {
-			Processes        []process      `json:"processes"`
-			LastRegistration map[string]any `json:"last_registration"`
-		}
-		decode(t, resp.Body, &body)
-		var ids []string
-		for _, p := range body.Processes {
-			ids = append(ids, fmt.Sprint(p["id"]))
-		}
-		// contact-failed failed exam-cpa last: the active retest processes
-		// serving exam-cpa (retest-proctored serves only exam-cpp).
-		if !slices.Equal(ids, []string{"retest"}) {
-			t.Errorf("eligible processes %v, want [retest]", ids)
-		}
-		if body.LastRegistration["id"] != "reg-1002" || body.LastRegistration["status"] != "failed" {
-			t.Errorf("last_registration %v, want reg-1002, failed", body.LastRegistration)
-		}
-	},
+	// contact-failed failed exam-cpa last: the active retest processes
+	// serving exam-cpa (retest-proctored serves only exam-cpp).
+	api.OpEligible: eligibleIs([]string{"retest"}, map[string]string{"id": "reg-1002", "status": "failed"}),
 	api.OpBatch: func(t *testing.T, f *fixture, ev events.APIGatewayV2HTTPRequest, resp events.APIGatewayV2HTTPResponse) {
 		var body struct {
 			SuccessCount int `json:"success_count"`
@@ -215,4 +199,31 @@ func stringsOf(v any) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// eligibleIs checks the eligible processes (in order) and the members of
+// the last registration (nil for none).
+func eligibleIs(ids []string, last map[string]string) func(*testing.T, *fixture, events.APIGatewayV2HTTPRequest, events.APIGatewayV2HTTPResponse) {
+	return func(t *testing.T, _ *fixture, _ events.APIGatewayV2HTTPRequest, resp events.APIGatewayV2HTTPResponse) {
+		var body struct {
+			Processes        []process      `json:"processes"`
+			LastRegistration map[string]any `json:"last_registration"`
+		}
+		decode(t, resp.Body, &body)
+		var got []string
+		for _, p := range body.Processes {
+			got = append(got, fmt.Sprint(p["id"]))
+		}
+		if !slices.Equal(got, ids) {
+			t.Errorf("eligible processes %v, want %v", got, ids)
+		}
+		if (last == nil) != (body.LastRegistration == nil) {
+			t.Errorf("last_registration %v, want %v", body.LastRegistration, last)
+		}
+		for name, want := range last {
+			if got := fmt.Sprint(body.LastRegistration[name]); got != want {
+				t.Errorf("last_registration %v, want %s %q", body.LastRegistration, name, want)
+			}
+		}
+	}
 }
