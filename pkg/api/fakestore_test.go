@@ -17,6 +17,7 @@ import (
 	"github.com/certhub/examreg/pkg/api"
 	"github.com/certhub/examreg/pkg/dev/bulkload"
 	"github.com/certhub/examreg/pkg/examreg"
+	"github.com/certhub/examreg/pkg/jsondoc"
 	"github.com/certhub/examreg/pkg/history"
 	"github.com/certhub/examreg/pkg/store"
 )
@@ -208,11 +209,11 @@ func projectedJSON(p *examreg.Process, fields [][]string) []byte {
 	if fields == nil {
 		return p.AppendJSON(nil)
 	}
-	return examreg.AppendJSON(nil, examreg.ObjectValue(projected(p.Members(), fields)))
+	return jsondoc.ObjectValue(projected(p.Members(), fields)).AppendJSON(nil)
 }
 
-func projected(members []examreg.Member, paths [][]string) []examreg.Member {
-	var kept []examreg.Member
+func projected(members []jsondoc.Member, paths [][]string) []jsondoc.Member {
+	var kept []jsondoc.Member
 	for _, m := range members {
 		var whole bool
 		var inner [][]string
@@ -228,9 +229,9 @@ func projected(members []examreg.Member, paths [][]string) []examreg.Member {
 		switch {
 		case whole:
 			kept = append(kept, m)
-		case inner != nil && m.Value.Kind() == examreg.KindObject:
+		case inner != nil && m.Value.Kind() == jsondoc.KindObject:
 			if members := projected(m.Value.Members(), inner); members != nil {
-				kept = append(kept, examreg.Member{Name: m.Name, Value: examreg.ObjectValue(members)})
+				kept = append(kept, jsondoc.Member{Name: m.Name, Value: jsondoc.ObjectValue(members)})
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package examreg
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/certhub/examreg/pkg/jsondoc"
 	"strconv"
 	"strings"
 	"testing"
@@ -65,14 +66,14 @@ func TestProcessMemberOrder(t *testing.T) {
 	if !equalStrings(names, ProcessFields()) {
 		t.Errorf("members %q\nwant    %q", names, ProcessFields())
 	}
-	var check func(path string, v Value)
-	check = func(path string, v Value) {
+	var check func(path string, v jsondoc.Value)
+	check = func(path string, v jsondoc.Value) {
 		switch v.Kind() {
-		case KindArray:
+		case jsondoc.KindArray:
 			for i, item := range v.Items() {
 				check(path+"["+strconv.Itoa(i)+"]", item)
 			}
-		case KindObject:
+		case jsondoc.KindObject:
 			for i, m := range v.Members() {
 				if i > 0 && v.Members()[i-1].Name >= m.Name {
 					t.Errorf("%s: member %q after %q", path, m.Name, v.Members()[i-1].Name)
@@ -139,7 +140,7 @@ func TestProcessFullValues(t *testing.T) {
 	if got := p.ExamIDs(); !equalStrings(got, []string{"exam-a1", "exam_b2", "EXAM|c3"}) {
 		t.Errorf("ExamIDs() = %q", got)
 	}
-	if v, ok := p.Member("nope"); ok || v.Kind() != KindNull {
+	if v, ok := p.Member("nope"); ok || v.Kind() != jsondoc.KindNull {
 		t.Errorf("Member(nope) = %s, %v", text(v), ok)
 	}
 }
@@ -154,7 +155,7 @@ func TestProcessAccessorsOnEmpty(t *testing.T) {
 	if got := string(p.AppendJSON(nil)); got != `{}` {
 		t.Errorf("AppendJSON = %s", got)
 	}
-	locked := NewStoredProcess([]Member{{"sys_locked", BoolValue(true)}})
+	locked := NewStoredProcess([]jsondoc.Member{{Name: "sys_locked", Value: jsondoc.BoolValue(true)}})
 	if !locked.IsLocked() {
 		t.Errorf("IsLocked() with sys_locked true")
 	}
@@ -163,12 +164,12 @@ func TestProcessAccessorsOnEmpty(t *testing.T) {
 // TestNewStoredProcess: members the schema does not know (storage keys) are
 // left out, and the rest are put in schema order.
 func TestNewStoredProcess(t *testing.T) {
-	p := NewStoredProcess([]Member{
-		{"sys_version", IntValue(3)},
-		{"pk", StringValue("TENANT#t1")},
-		{"name", StringValue("n")},
-		{"sk", StringValue("PROCESS#x")},
-		{"id", StringValue("x")},
+	p := NewStoredProcess([]jsondoc.Member{
+		{Name: "sys_version", Value: jsondoc.IntValue(3)},
+		{Name: "pk", Value: jsondoc.StringValue("TENANT#t1")},
+		{Name: "name", Value: jsondoc.StringValue("n")},
+		{Name: "sk", Value: jsondoc.StringValue("PROCESS#x")},
+		{Name: "id", Value: jsondoc.StringValue("x")},
 	})
 	if got, want := string(p.AppendJSON(nil)), `{"id":"x","name":"n","sys_version":3}`; got != want {
 		t.Errorf("got %s, want %s", got, want)
@@ -179,10 +180,10 @@ func TestNewStoredProcess(t *testing.T) {
 // the schema defines, at every level that has a schema, appears in it.
 func TestProcessFullCoversSchema(t *testing.T) {
 	doc := mustParse(t, string(readFixture(t, "process_full.json")))
-	var check func(path string, s *shape, values []Value)
-	check = func(path string, s *shape, values []Value) {
+	var check func(path string, s *shape, values []jsondoc.Value)
+	check = func(path string, s *shape, values []jsondoc.Value) {
 		for _, name := range s.object.names {
-			var present []Value
+			var present []jsondoc.Value
 			for _, v := range values {
 				if x, ok := v.Member(name); ok {
 					present = append(present, x)
@@ -197,7 +198,7 @@ func TestProcessFullCoversSchema(t *testing.T) {
 			case ms.object != nil:
 				check(path+name+".", ms, present)
 			case ms.item != nil && ms.item.object != nil:
-				var items []Value
+				var items []jsondoc.Value
 				for _, v := range present {
 					items = append(items, v.Items()...)
 				}
@@ -205,7 +206,7 @@ func TestProcessFullCoversSchema(t *testing.T) {
 			}
 		}
 	}
-	check("", processShape, []Value{doc})
+	check("", processShape, []jsondoc.Value{doc})
 }
 
 // TestDecodeProcessMinimal: only the required fields.
@@ -767,11 +768,11 @@ func TestDecodeDocuments(t *testing.T) {
 
 // TestRegistration covers a registration read from storage and its copies.
 func TestRegistration(t *testing.T) {
-	members := []Member{
-		{"status", StringValue(StatusFailed)},
-		{"pk", StringValue("TENANT#t")}, // a storage key: not part of it
-		{"exam_id", StringValue("exam-1")},
-		{"id", StringValue("r1")},
+	members := []jsondoc.Member{
+		{Name: "status", Value: jsondoc.StringValue(StatusFailed)},
+		{Name: "pk", Value: jsondoc.StringValue("TENANT#t")}, // a storage key: not part of it
+		{Name: "exam_id", Value: jsondoc.StringValue("exam-1")},
+		{Name: "id", Value: jsondoc.StringValue("r1")},
 	}
 	r := NewRegistration(members)
 	if got, want := text(r.Document()), `{"exam_id":"exam-1","id":"r1","status":"failed"}`; got != want {
@@ -815,34 +816,34 @@ func TestValidID(t *testing.T) {
 // TestValidate covers validate on a process built in Go (the path the store
 // takes), including the free-form checks.
 func TestValidate(t *testing.T) {
-	valid := func(extra ...Member) *Process {
-		return NewStoredProcess(append([]Member{
-			{"name", StringValue("n")},
-			{"type", StringValue(TypeRetest)},
-			{"exam_ids", ArrayValue([]Value{StringValue("e")})},
-			{"contact_form_options", ObjectValue([]Member{{"contact_form_id", StringValue("c")}})},
-			{"checkout_settings", ObjectValue([]Member{{"bank_account_id", StringValue("b")}, {"business_unit_id", StringValue("u")}})},
-			{"confirmation_email", ObjectValue([]Member{{"body", StringValue("b")}, {"subject", StringValue("s")}})},
+	valid := func(extra ...jsondoc.Member) *Process {
+		return NewStoredProcess(append([]jsondoc.Member{
+			{Name: "name", Value: jsondoc.StringValue("n")},
+			{Name: "type", Value: jsondoc.StringValue(TypeRetest)},
+			{Name: "exam_ids", Value: jsondoc.ArrayValue([]jsondoc.Value{jsondoc.StringValue("e")})},
+			{Name: "contact_form_options", Value: jsondoc.ObjectValue([]jsondoc.Member{{Name: "contact_form_id", Value: jsondoc.StringValue("c")}})},
+			{Name: "checkout_settings", Value: jsondoc.ObjectValue([]jsondoc.Member{{Name: "bank_account_id", Value: jsondoc.StringValue("b")}, {Name: "business_unit_id", Value: jsondoc.StringValue("u")}})},
+			{Name: "confirmation_email", Value: jsondoc.ObjectValue([]jsondoc.Member{{Name: "body", Value: jsondoc.StringValue("b")}, {Name: "subject", Value: jsondoc.StringValue("s")}})},
 		}, extra...))
 	}
 	if err := valid().validate().err(); err != nil {
 		t.Fatalf("validate(valid) = %v", err)
 	}
 	// validate ignores the server-managed fields.
-	p := valid(Member{"id", StringValue("not an id!")}, Member{"sys_version", IntValue(-1)}, Member{"sys_created_by_id", StringValue("")})
+	p := valid(jsondoc.Member{Name: "id", Value: jsondoc.StringValue("not an id!")}, jsondoc.Member{Name: "sys_version", Value: jsondoc.IntValue(-1)}, jsondoc.Member{Name: "sys_created_by_id", Value: jsondoc.StringValue("")})
 	if err := p.validate().err(); err != nil {
 		t.Errorf("validate looked at server-managed fields: %v", err)
 	}
-	deep := IntValue(1)
+	deep := jsondoc.IntValue(1)
 	for range MaxNesting {
-		deep = ArrayValue([]Value{deep})
+		deep = jsondoc.ArrayValue([]jsondoc.Value{deep})
 	}
 	p = NewStoredProcess(append(valid().Members()[:4:4],
-		Member{"checkout_settings", ObjectValue([]Member{{"bank_account_id", StringValue("b")}, {"business_unit_id", StringValue("u")}, {"x", deep}})},
-		Member{"confirmation_email", ObjectValue([]Member{{"body", StringValue("b")}, {"subject", StringValue("s")}})},
-		Member{"custom_field_values", ArrayValue([]Value{
-			ObjectValue([]Member{{"custom_field_id", StringValue("a__c")}, {"list_value", ArrayValue([]Value{deep})}}),
-			ObjectValue([]Member{{"custom_field_id", StringValue("b__c")}, {"table_value", ArrayValue([]Value{ObjectValue([]Member{{"x", deep}})})}}),
+		jsondoc.Member{Name: "checkout_settings", Value: jsondoc.ObjectValue([]jsondoc.Member{{Name: "bank_account_id", Value: jsondoc.StringValue("b")}, {Name: "business_unit_id", Value: jsondoc.StringValue("u")}, {Name: "x", Value: deep}})},
+		jsondoc.Member{Name: "confirmation_email", Value: jsondoc.ObjectValue([]jsondoc.Member{{Name: "body", Value: jsondoc.StringValue("b")}, {Name: "subject", Value: jsondoc.StringValue("s")}})},
+		jsondoc.Member{Name: "custom_field_values", Value: jsondoc.ArrayValue([]jsondoc.Value{
+			jsondoc.ObjectValue([]jsondoc.Member{{Name: "custom_field_id", Value: jsondoc.StringValue("a__c")}, {Name: "list_value", Value: jsondoc.ArrayValue([]jsondoc.Value{deep})}}),
+			jsondoc.ObjectValue([]jsondoc.Member{{Name: "custom_field_id", Value: jsondoc.StringValue("b__c")}, {Name: "table_value", Value: jsondoc.ArrayValue([]jsondoc.Value{jsondoc.ObjectValue([]jsondoc.Member{{Name: "x", Value: deep}})})}}),
 		})}))
 	want := []string{
 		"checkout_settings: is nested more than 16 levels deep",

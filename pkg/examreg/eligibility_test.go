@@ -2,14 +2,15 @@ package examreg
 
 import (
 	"encoding/json"
+	"github.com/certhub/examreg/pkg/jsondoc"
 	"slices"
 	"strings"
 	"testing"
 )
 
 // registration is a stored registration with the given status.
-func registration(status string, more ...Member) *Registration {
-	return NewRegistration(append([]Member{{"status", StringValue(status)}}, more...))
+func registration(status string, more ...jsondoc.Member) *Registration {
+	return NewRegistration(append([]jsondoc.Member{{Name: "status", Value: jsondoc.StringValue(status)}}, more...))
 }
 
 func TestEligibleType(t *testing.T) {
@@ -43,7 +44,7 @@ func TestEligibleType(t *testing.T) {
 }
 
 // candidateOf is the candidate of a stored process made of members.
-func candidateOf(members ...Member) Candidate { return NewCandidate(NewStoredProcess(members)) }
+func candidateOf(members ...jsondoc.Member) Candidate { return NewCandidate(NewStoredProcess(members)) }
 
 // catalogue returns one process for every combination of the filters:
 // type x is_active (true, false, absent) x restrict_exams (true, false,
@@ -60,19 +61,19 @@ func catalogue() []Candidate {
 			for _, restrict := range tristate {
 				for _, in := range []bool{true, false} {
 					id := typ + "/active:" + active.name + "/restrict:" + restrict.name + "/"
-					exams := []Value{StringValue("exam-2")}
+					exams := []jsondoc.Value{jsondoc.StringValue("exam-2")}
 					if in {
 						id += "in"
-						exams = append(exams, StringValue("exam-1"))
+						exams = append(exams, jsondoc.StringValue("exam-1"))
 					} else {
 						id += "out"
 					}
-					members := []Member{{"id", StringValue(id)}, {"name", StringValue(id)}, {"type", StringValue(typ)}, {"exam_ids", ArrayValue(exams)}}
+					members := []jsondoc.Member{{Name: "id", Value: jsondoc.StringValue(id)}, {Name: "name", Value: jsondoc.StringValue(id)}, {Name: "type", Value: jsondoc.StringValue(typ)}, {Name: "exam_ids", Value: jsondoc.ArrayValue(exams)}}
 					if active.value != nil {
-						members = append(members, Member{"is_active", BoolValue(*active.value)})
+						members = append(members, jsondoc.Member{Name: "is_active", Value: jsondoc.BoolValue(*active.value)})
 					}
 					if restrict.value != nil {
-						members = append(members, Member{"restrict_exams", BoolValue(*restrict.value)})
+						members = append(members, jsondoc.Member{Name: "restrict_exams", Value: jsondoc.BoolValue(*restrict.value)})
 					}
 					cs = append(cs, candidateOf(members...))
 				}
@@ -134,40 +135,40 @@ func TestEligibleProcessesFilters(t *testing.T) {
 }
 
 func TestEligibleProcessesEdges(t *testing.T) {
-	active := Member{"is_active", BoolValue(true)}
-	restricted := Member{"restrict_exams", BoolValue(true)}
-	register := Member{"type", StringValue(TypeRegister)}
+	active := jsondoc.Member{Name: "is_active", Value: jsondoc.BoolValue(true)}
+	restricted := jsondoc.Member{Name: "restrict_exams", Value: jsondoc.BoolValue(true)}
+	register := jsondoc.Member{Name: "type", Value: jsondoc.StringValue(TypeRegister)}
 	t.Run("no processes", func(t *testing.T) {
 		if got := EligibleProcesses(nil, "exam-1", nil); got == nil || len(got) != 0 {
 			t.Errorf("EligibleProcesses(nil) = %#v", got)
 		}
 	})
 	t.Run("restricted with no exam ids", func(t *testing.T) {
-		cs := []Candidate{candidateOf(Member{"id", StringValue("p")}, register, active, restricted)}
+		cs := []Candidate{candidateOf(jsondoc.Member{Name: "id", Value: jsondoc.StringValue("p")}, register, active, restricted)}
 		if got := EligibleProcesses(cs, "exam-1", nil); len(got) != 0 {
 			t.Errorf("got %q", ids(got))
 		}
 	})
 	t.Run("exam ids match exactly", func(t *testing.T) {
-		cs := []Candidate{candidateOf(Member{"id", StringValue("p")}, register, active, restricted,
-			Member{"exam_ids", ArrayValue([]Value{StringValue("EXAM-1"), StringValue("exam-10"), StringValue("exam")})})}
+		cs := []Candidate{candidateOf(jsondoc.Member{Name: "id", Value: jsondoc.StringValue("p")}, register, active, restricted,
+			jsondoc.Member{Name: "exam_ids", Value: jsondoc.ArrayValue([]jsondoc.Value{jsondoc.StringValue("EXAM-1"), jsondoc.StringValue("exam-10"), jsondoc.StringValue("exam")})})}
 		if got := EligibleProcesses(cs, "exam-1", nil); len(got) != 0 {
 			t.Errorf("got %q", ids(got))
 		}
 	})
 	t.Run("type must match exactly", func(t *testing.T) {
 		cs := []Candidate{
-			candidateOf(Member{"id", StringValue("p")}, Member{"type", StringValue("Register")}, active),
-			candidateOf(Member{"id", StringValue("q")}, Member{"type", StringValue("")}, active),
-			candidateOf(Member{"id", StringValue("r")}, active),
+			candidateOf(jsondoc.Member{Name: "id", Value: jsondoc.StringValue("p")}, jsondoc.Member{Name: "type", Value: jsondoc.StringValue("Register")}, active),
+			candidateOf(jsondoc.Member{Name: "id", Value: jsondoc.StringValue("q")}, jsondoc.Member{Name: "type", Value: jsondoc.StringValue("")}, active),
+			candidateOf(jsondoc.Member{Name: "id", Value: jsondoc.StringValue("r")}, active),
 		}
 		if got := EligibleProcesses(cs, "exam-1", nil); len(got) != 0 {
 			t.Errorf("got %q", ids(got))
 		}
 	})
 	t.Run("the last registration's exam is not looked at", func(t *testing.T) {
-		cs := []Candidate{candidateOf(Member{"id", StringValue("p")}, Member{"type", StringValue(TypeRetest)}, active)}
-		last := registration(StatusFailed, Member{"exam_id", StringValue("exam-9")})
+		cs := []Candidate{candidateOf(jsondoc.Member{Name: "id", Value: jsondoc.StringValue("p")}, jsondoc.Member{Name: "type", Value: jsondoc.StringValue(TypeRetest)}, active)}
+		last := registration(StatusFailed, jsondoc.Member{Name: "exam_id", Value: jsondoc.StringValue("exam-9")})
 		if got := EligibleProcesses(cs, "exam-1", last); !slices.Equal(ids(got), []string{"p"}) {
 			t.Errorf("got %q", ids(got))
 		}
@@ -183,11 +184,11 @@ func TestNewCandidate(t *testing.T) {
 		!slices.Equal(c.ExamIDs, []string{"exam-a1", "exam_b2", "EXAM|c3"}) || c.DisplayOrder != "2.5" {
 		t.Errorf("NewCandidate = %+v", c)
 	}
-	if string(c.JSON) != snapshot(t, p) {
-		t.Errorf("JSON = %s\nwant %s", c.JSON, snapshot(t, p))
+	if c.Process != p {
+		t.Errorf("Process = %p, want %p", c.Process, p)
 	}
 	empty := NewCandidate(NewStoredProcess(nil))
-	if empty.ID != "" || empty.IsActive || empty.RestrictExams || len(empty.ExamIDs) != 0 || empty.DisplayOrder != "" || string(empty.JSON) != "{}" {
+	if empty.ID != "" || empty.IsActive || empty.RestrictExams || len(empty.ExamIDs) != 0 || empty.DisplayOrder != "" || empty.Process == nil {
 		t.Errorf("NewCandidate(empty) = %+v", empty)
 	}
 }
@@ -197,9 +198,9 @@ func TestNewCandidate(t *testing.T) {
 // are written, and beyond float64 precision.
 func TestEligibleProcessesOrder(t *testing.T) {
 	c := func(id, name, order string) Candidate {
-		members := []Member{{"id", StringValue(id)}, {"name", StringValue(name)}, {"type", StringValue(TypeRegister)}, {"is_active", BoolValue(true)}}
+		members := []jsondoc.Member{{Name: "id", Value: jsondoc.StringValue(id)}, {Name: "name", Value: jsondoc.StringValue(name)}, {Name: "type", Value: jsondoc.StringValue(TypeRegister)}, {Name: "is_active", Value: jsondoc.BoolValue(true)}}
 		if order != "" {
-			members = append(members, Member{"display_order", NumberValue(order)})
+			members = append(members, jsondoc.Member{Name: "display_order", Value: jsondoc.NumberValue(order)})
 		}
 		return candidateOf(members...)
 	}

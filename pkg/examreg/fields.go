@@ -1,6 +1,7 @@
 package examreg
 
 import (
+	"github.com/certhub/examreg/pkg/jsondoc"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,13 +55,13 @@ func checkFieldPath(segments []string) string {
 			return "is empty"
 		}
 		switch {
-		case s.kind == KindObject && s.object != nil:
+		case s.kind == jsondoc.KindObject && s.object != nil:
 			next, ok := s.object.shapes[seg]
 			if !ok {
 				return "is not a field of an exam reg process"
 			}
 			s = next
-		case s.free || s.kind == KindObject: // free-form objects
+		case s.free || s.kind == jsondoc.KindObject: // free-form objects
 			if !validMemberName(seg) {
 				return "has an invalid member name"
 			}

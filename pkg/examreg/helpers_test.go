@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"github.com/certhub/examreg/pkg/jsondoc"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -52,7 +53,7 @@ func storedProcess(t testing.TB, doc []byte) *Process {
 	if err != nil {
 		t.Fatalf("ParseJSON(%s): %v", doc, err)
 	}
-	if v.Kind() != KindObject {
+	if v.Kind() != jsondoc.KindObject {
 		t.Fatalf("storedProcess(%s): not an object", doc)
 	}
 	members := slices.Clone(v.Members())
@@ -64,21 +65,21 @@ func storedProcess(t testing.TB, doc []byte) *Process {
 
 // sortedMembers returns a copy of v whose objects, at every depth, have their
 // members sorted by name.
-func sortedMembers(v Value) Value {
+func sortedMembers(v jsondoc.Value) jsondoc.Value {
 	switch v.Kind() {
-	case KindArray:
-		items := make([]Value, len(v.Items()))
+	case jsondoc.KindArray:
+		items := make([]jsondoc.Value, len(v.Items()))
 		for i, item := range v.Items() {
 			items[i] = sortedMembers(item)
 		}
-		return ArrayValue(items)
-	case KindObject:
-		members := make([]Member, len(v.Members()))
+		return jsondoc.ArrayValue(items)
+	case jsondoc.KindObject:
+		members := make([]jsondoc.Member, len(v.Members()))
 		for i, m := range v.Members() {
-			members[i] = Member{m.Name, sortedMembers(m.Value)}
+			members[i] = jsondoc.Member{Name: m.Name, Value: sortedMembers(m.Value)}
 		}
-		slices.SortFunc(members, func(a, b Member) int { return strings.Compare(a.Name, b.Name) })
-		return ObjectValue(members)
+		slices.SortFunc(members, func(a, b jsondoc.Member) int { return strings.Compare(a.Name, b.Name) })
+		return jsondoc.ObjectValue(members)
 	}
 	return v
 }
@@ -91,7 +92,7 @@ func fullProcess(t testing.TB) *Process {
 }
 
 // mustParse parses a JSON text the test wrote.
-func mustParse(t testing.TB, doc string) Value {
+func mustParse(t testing.TB, doc string) jsondoc.Value {
 	t.Helper()
 	v, err := ParseJSON([]byte(doc))
 	if err != nil {
@@ -200,24 +201,24 @@ func serverText(t testing.TB, p *Process) string { return viewOf(t, p, true) }
 // viewOf is the canonical JSON of p's server-managed fields, or of the others.
 func viewOf(t testing.TB, p *Process, serverManaged bool) string {
 	t.Helper()
-	var kept []Member
+	var kept []jsondoc.Member
 	for _, m := range p.Members() {
 		if IsServerManaged(m.Name) == serverManaged {
 			kept = append(kept, m)
 		}
 	}
-	return canonical(t, AppendJSON(nil, ObjectValue(kept)))
+	return canonical(t, jsondoc.ObjectValue(kept).AppendJSON(nil))
 }
 
 // clientDoc is the client-writable members of p as one JSON object.
-func clientDoc(p *Process) Value {
-	var kept []Member
+func clientDoc(p *Process) jsondoc.Value {
+	var kept []jsondoc.Member
 	for _, m := range p.Members() {
 		if !IsServerManaged(m.Name) {
 			kept = append(kept, m)
 		}
 	}
-	return ObjectValue(kept)
+	return jsondoc.ObjectValue(kept)
 }
 
 // snapshot is p's exact JSON text, for checking later that p did not change.
@@ -227,10 +228,10 @@ func snapshot(t testing.TB, p *Process) string {
 }
 
 // text is the JSON text of v.
-func text(v Value) string { return string(AppendJSON(nil, v)) }
+func text(v jsondoc.Value) string { return string(v.AppendJSON(nil)) }
 
 // member is p's top-level member name, failing when it is absent.
-func member(t testing.TB, p *Process, name string) Value {
+func member(t testing.TB, p *Process, name string) jsondoc.Value {
 	t.Helper()
 	v, ok := p.Member(name)
 	if !ok {
@@ -240,11 +241,11 @@ func member(t testing.TB, p *Process, name string) Value {
 }
 
 // memberAt is the value at a dotted path of member names (no arrays) in v.
-func memberAt(v Value, path string) (Value, bool) {
+func memberAt(v jsondoc.Value, path string) (jsondoc.Value, bool) {
 	for _, name := range strings.Split(path, ".") {
 		var ok bool
 		if v, ok = v.Member(name); !ok {
-			return Value{}, false
+			return jsondoc.Value{}, false
 		}
 	}
 	return v, true

@@ -2,6 +2,7 @@ package examreg
 
 import (
 	"fmt"
+	"github.com/certhub/examreg/pkg/jsondoc"
 	"strings"
 	"testing"
 )
@@ -253,7 +254,7 @@ func TestApplyPatchCannotApply(t *testing.T) {
 				{"op":"replace","path":"/name","value":"n"},{"op":"remove","path":"/exam_ids/3"},{"op":"add","path":"/description","value":"d"}]`, "[3].path: " + missing},
 		{"the failing operation is found after a test", `[{"op":"test","path":"/name","value":"Initial registration"},{"op":"remove","path":"/name"},
 				{"op":"remove","path":"/name"}]`, "[2].path: " + missing},
-		{"copy bomb", "[" + strings.Join(copyBomb, ",") + "]", "[9]: cannot be applied to the record"},
+		{"copy bomb", "[" + strings.Join(copyBomb, ",") + "]", "[11]: copies more than 1048576 bytes in all"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -481,7 +482,7 @@ func TestParsePatchValue(t *testing.T) {
 		}
 	}
 	// An absent member reads as null.
-	if _, err := ParsePatchValue(Value{}, "patch_directives"); err == nil {
+	if _, err := ParsePatchValue(jsondoc.Value{}, "patch_directives"); err == nil {
 		t.Errorf("ParsePatchValue(absent) accepted it")
 	}
 	p, err := ParsePatchValue(mustParse(t, `[{"op":"replace","path":"/name","value":"Batch"}]`), "patch_directives")
@@ -531,7 +532,7 @@ func TestParsePatchEmpty(t *testing.T) {
 			}
 		})
 	}
-	p, err := ParsePatchValue(ArrayValue(nil), "patch_directives")
+	p, err := ParsePatchValue(jsondoc.ArrayValue(nil), "patch_directives")
 	if err != nil || !p.IsEmpty() {
 		t.Errorf("ParsePatchValue([]) = %v, %v", p, err)
 	}

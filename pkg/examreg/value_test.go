@@ -1,240 +1,23 @@
 package examreg
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
-	"unicode/utf8"
+
+	"github.com/certhub/examreg/pkg/jsondoc"
 )
 
 // exactEqual reports whether v and w are the same JSON value with every
 // number written the same way: Equal, but numbers by their literal. It is
 // how the tests check that a value was kept exactly.
-func exactEqual(v, w Value) bool {
-	if v.Kind() != w.Kind() {
-		return false
-	}
-	switch v.Kind() {
-	case KindArray:
-		if len(v.Items()) != len(w.Items()) {
-			return false
-		}
-		for i := range v.Items() {
-			if !exactEqual(v.Items()[i], w.Items()[i]) {
-				return false
-			}
-		}
-		return true
-	case KindObject:
-		if len(v.Members()) != len(w.Members()) {
-			return false
-		}
-		for _, m := range v.Members() {
-			x, ok := w.Member(m.Name)
-			if !ok || !exactEqual(m.Value, x) {
-				return false
-			}
-		}
-		return true
-	case KindBool:
-		return v.Bool() == w.Bool()
-	}
-	return v.Text() == w.Text()
-}
+func exactEqual(v, w jsondoc.Value) bool { return text(sortedMembers(v)) == text(sortedMembers(w)) }
 
 // sameExactly fails unless got and want are exactly the same JSON value.
-func sameExactly(t testing.TB, what string, got, want Value) {
+func sameExactly(t testing.TB, what string, got, want jsondoc.Value) {
 	t.Helper()
 	if !exactEqual(got, want) {
 		t.Errorf("%s\n got %s\nwant %s", what, text(got), text(want))
 	}
-}
-
-func TestValueConstructors(t *testing.T) {
-	tests := []struct {
-		name string
-		v    Value
-		kind Kind
-		json string
-		text string
-	}{
-		{"zero", Value{}, KindNull, `null`, ""},
-		{"null", NullValue(), KindNull, `null`, ""},
-		{"true", BoolValue(true), KindBool, `true`, ""},
-		{"false", BoolValue(false), KindBool, `false`, ""},
-		{"int", IntValue(-42), KindNumber, `-42`, "-42"},
-		{"number literal", NumberValue("1.50E+3"), KindNumber, `1.50E+3`, "1.50E+3"},
-		{"string", StringValue("a\"b\\c\n"), KindString, `"a\"b\\c\n"`, "a\"b\\c\n"},
-		{"empty string", StringValue(""), KindString, `""`, ""},
-		{"nil array", ArrayValue(nil), KindArray, `[]`, ""},
-		{"nil object", ObjectValue(nil), KindObject, `{}`, ""},
-		{"array", ArrayValue([]Value{IntValue(1), ArrayValue(nil), ObjectValue(nil), NullValue()}), KindArray, `[1,[],{},null]`, ""},
-		{"object keeps its order", ObjectValue([]Member{{"b", IntValue(1)}, {"a", StringValue("x")}}), KindObject, `{"b":1,"a":"x"}`, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.v.Kind() != tt.kind {
-				t.Errorf("Kind() = %d, want %d", tt.v.Kind(), tt.kind)
-			}
-			if got := text(tt.v); got != tt.json {
-				t.Errorf("AppendJSON = %s, want %s", got, tt.json)
-			}
-			if got := tt.v.Text(); got != tt.text {
-				t.Errorf("Text() = %q, want %q", got, tt.text)
-			}
-			if tt.v.Bool() != (tt.json == "true") {
-				t.Errorf("Bool() = %v", tt.v.Bool())
-			}
-			// What AppendJSON writes, ParseJSON reads back as the same value.
-			back, err := ParseJSON(AppendJSON(nil, tt.v))
-			if err != nil || !exactEqual(back, tt.v) {
-				t.Errorf("ParseJSON(AppendJSON) = %s, %v", text(back), err)
-			}
-		})
-	}
-	// AppendJSON appends.
-	if got := string(AppendJSON([]byte("x="), IntValue(1))); got != "x=1" {
-		t.Errorf("AppendJSON appends: %s", got)
-	}
-}
-
-func TestValueMember(t *testing.T) {
-	v := mustParse(t, `{"a":1,"b":null,"":"empty"}`)
-	for name, want := range map[string]string{"a": "1", "b": "null", "": `"empty"`} {
-		if got, ok := v.Member(name); !ok || text(got) != want {
-			t.Errorf("Member(%q) = %s, %v", name, text(got), ok)
-		}
-	}
-	if got, ok := v.Member("c"); ok || got.Kind() != KindNull {
-		t.Errorf("Member(c) = %s, %v", text(got), ok)
-	}
-	// Member of something that is not an object is absent.
-	for _, s := range []string{`[1]`, `"a"`, `1`, `null`} {
-		if _, ok := mustParse(t, s).Member("a"); ok {
-			t.Errorf("%s has a member", s)
-		}
-	}
-	if items := mustParse(t, `[1,"a"]`).Items(); len(items) != 2 || items[1].Text() != "a" {
-		t.Errorf("Items() = %v", items)
-	}
-}
-
-func TestValueEqual(t *testing.T) {
-	tests := []struct {
-		a, b  string
-		equal bool
-	}{
-		{`null`, `null`, true},
-		{`true`, `true`, true},
-		{`true`, `false`, false},
-		{`false`, `null`, false},
-		{`0`, `false`, false},
-		{`""`, `null`, false},
-		{`"a"`, `"a"`, true},
-		{`"a"`, `"A"`, false},
-		{`"é"`, `"\u00e9"`, true},
-		{`"é"`, `"e\u0301"`, false}, // no Unicode normalisation
-		{`2.5`, `2.50`, true},
-		{`2.5`, `25e-1`, true},
-		{`100`, `1E2`, true},
-		{`100`, `1e+2`, true},
-		{`0`, `-0`, true},
-		{`0`, `0e999`, true},
-		{`0.0`, `-0.000e-5`, true},
-		{`1`, `1.0000000000000000000000000000000000001`, false},
-		{`12345678901234567890123456789012345678`, `12345678901234567890123456789012345677`, false},
-		{`12345678901234567890123456789012345678`, `1.2345678901234567890123456789012345678E37`, true},
-		{`1`, `"1"`, false},
-		{`-1`, `1`, false},
-		{`[]`, `[]`, true},
-		{`[]`, `{}`, false},
-		{`[]`, `null`, false},
-		{`{}`, `null`, false},
-		{`[1,2]`, `[2,1]`, false},
-		{`[1,2]`, `[1,2,3]`, false},
-		{`[[],{}]`, `[[],{}]`, true},
-		{`{"a":1,"b":[2]}`, `{"b":[2.0],"a":1}`, true},
-		{`{"a":1}`, `{"a":1,"b":2}`, false},
-		{`{"a":1,"b":2}`, `{"a":1,"c":2}`, false},
-		{`{"a":null}`, `{}`, false},
-		{`{"a":{"b":{}}}`, `{"a":{"b":[]}}`, false},
-	}
-	for _, tt := range tests {
-		a, b := mustParse(t, tt.a), mustParse(t, tt.b)
-		if got := a.Equal(b); got != tt.equal {
-			t.Errorf("%s.Equal(%s) = %v, want %v", tt.a, tt.b, got, tt.equal)
-		}
-		if got := b.Equal(a); got != tt.equal {
-			t.Errorf("%s.Equal(%s) = %v, want %v", tt.b, tt.a, got, tt.equal)
-		}
-	}
-}
-
-// TestValueInterface: Interface gives what encoding/json decodes with
-// UseNumber, numbers keeping their literal and empty containers staying
-// empty (not nil).
-func TestValueInterface(t *testing.T) {
-	for _, doc := range []string{
-		`null`, `true`, `false`, `"x"`, `12345678901234567890123456789012345678`, `2.50`, `-0`, `1E-130`,
-		`[]`, `{}`, `[[],{},null]`, `{"a":{"b":[1,{"c":[]}]},"d":"\u2028"}`,
-	} {
-		b, err := json.Marshal(mustParse(t, doc).Interface())
-		if err != nil || canonical(t, b) != canonical(t, []byte(doc)) {
-			t.Errorf("Interface(%s) marshals as %s, %v", doc, b, err)
-		}
-	}
-	if n, ok := IntValue(7).Interface().(json.Number); !ok || n != "7" {
-		t.Errorf("Interface(7) = %#v", IntValue(7).Interface())
-	}
-}
-
-// TestParseJSON: the strict reader keeps what it reads exactly.
-func TestParseJSON(t *testing.T) {
-	t.Run("member order and literals are kept", func(t *testing.T) {
-		v := mustParse(t, ` {"b":1.0e+2,"a":[],"c":{},"d":-0,"e":"\u00e9\ud83d\ude00"} `)
-		var names []string
-		for _, m := range v.Members() {
-			names = append(names, m.Name)
-		}
-		if strings.Join(names, ",") != "b,a,c,d,e" {
-			t.Errorf("names %q", names)
-		}
-		if got, want := text(v), `{"b":1.0e+2,"a":[],"c":{},"d":-0,"e":"é😀"}`; got != want {
-			t.Errorf("got %s, want %s", got, want)
-		}
-	})
-	t.Run("a scalar document", func(t *testing.T) {
-		for _, doc := range []string{`1`, `"s"`, `true`, `null`, `-1.5e-7`} {
-			if got := text(mustParse(t, doc)); got != doc {
-				t.Errorf("ParseJSON(%s) = %s", doc, got)
-			}
-		}
-	})
-	t.Run("deep nesting is refused cleanly", func(t *testing.T) {
-		doc := strings.Repeat("[", 20000) + strings.Repeat("]", 20000)
-		_, err := ParseJSON([]byte(doc))
-		if err == nil || ErrorCode(err) != EINVALID {
-			t.Fatalf("ParseJSON(20000 levels) = %v", err)
-		}
-		checkClean(t, err)
-	})
-	t.Run("errors", func(t *testing.T) {
-		for _, doc := range []string{``, ` `, `{`, `[1,]`, `{"a"}`, `{"a":1,}`, `[1 2]`, `{a:1}`, `'a'`, `01`, `1.`, `.5`, `+1`,
-			`NaN`, `Infinity`, `[1]]`, `nul`, `"\x"`, "\"\t\"", "\"a\xffb\"", `"\ud800"`, `{"a":1}{`, "\xef\xbb\xbf{}"} {
-			v, err := ParseJSON([]byte(doc))
-			if err == nil {
-				t.Errorf("ParseJSON(%q) = %s, want an error", doc, text(v))
-				continue
-			}
-			if got := invalid(t, err); got != nil {
-				t.Errorf("ParseJSON(%q) fields %q", doc, got)
-			}
-			if !strings.Contains(err.Error(), "JSON") {
-				t.Errorf("ParseJSON(%q) = %q does not say JSON", doc, err)
-			}
-			checkClean(t, err)
-		}
-	})
 }
 
 // TestParseJSONTruncated: a document that stops before its value is
@@ -251,32 +34,6 @@ func TestParseJSONTruncated(t *testing.T) {
 				t.Errorf("ParseJSON(%q) = %q, want %q", doc, got, want)
 			}
 		})
-	}
-}
-
-// TestAppendString: every string is written as valid JSON that reads back
-// as the same string; invalid UTF-8 (which no parsed string holds) becomes
-// U+FFFD rather than breaking the document.
-func TestAppendString(t *testing.T) {
-	for _, s := range []string{"", "plain", `"quoted" \ back`, "\x00\x01\x1f\x7f", "\t\n\r\b\f", "\u2028\u2029", "</script>&<!--",
-		"é😀", "\ufeff", strings.Repeat("x", 70000)} {
-		b := AppendString(nil, s)
-		v, err := ParseJSON(b)
-		if err != nil || v.Kind() != KindString || v.Text() != s {
-			t.Errorf("AppendString(%.40q) = %.60s, reads back as %.40q, %v", s, b, v.Text(), err)
-		}
-	}
-	b := AppendString(nil, "a\xffb")
-	if v, err := ParseJSON(b); err != nil || v.Text() != "a\ufffdb" || !utf8.Valid(b) {
-		t.Errorf("AppendString(invalid UTF-8) = %q (%v)", b, err)
-	}
-	// A security context built from a request header with invalid UTF-8
-	// still writes valid JSON.
-	a := testActor
-	a.UserAgent = "agent\xc0"
-	p := NewProcess(storedProcess(t, readFixture(t, "process_minimal.json")), "x", a)
-	if _, err := ParseJSON(p.AppendJSON(nil)); err != nil {
-		t.Errorf("a record stamped with invalid UTF-8 writes invalid JSON: %v", err)
 	}
 }
 
@@ -304,7 +61,7 @@ next:
 	}
 	parts := make([]string, len(members))
 	for i, m := range members {
-		parts[i] = string(AppendString(nil, m[0])) + ":" + m[1]
+		parts[i] = jsondoc.StringValue(m[0]).String() + ":" + m[1]
 	}
 	return "{" + strings.Join(parts, ",") + "}"
 }

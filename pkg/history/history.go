@@ -12,6 +12,7 @@
 package history
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -90,10 +91,12 @@ func (w *Writer) write(ctx context.Context, r events.DynamoDBEventRecord) (bool,
 	return w.Store.PutHistoryEntry(ctx, tenant, id, entry, image)
 }
 
-// Diff is the RFC 6902 patch jsondiff makes between two client views: the
-// examreg.Diff of every history entry.
-func Diff(from, to map[string]any) (json.RawMessage, error) {
-	patch, err := jsondiff.CompareWithoutMarshal(from, to)
+// Diff is the RFC 6902 patch jsondiff makes between the JSON texts of two
+// client views: the examreg.Diff of every history entry. jsondiff reads them
+// with UseNumber, so that every number keeps its literal, every digit, in
+// the patch.
+func Diff(from, to []byte) (json.RawMessage, error) {
+	patch, err := jsondiff.CompareJSON(from, to, jsondiff.UnmarshalFunc(unmarshalUsingNumber))
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +104,13 @@ func Diff(from, to map[string]any) (json.RawMessage, error) {
 		patch = jsondiff.Patch{}
 	}
 	return json.Marshal(patch)
+}
+
+// unmarshalUsingNumber is json.Unmarshal with numbers as json.Number.
+func unmarshalUsingNumber(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return dec.Decode(v)
 }
 
 func keysOf(r events.DynamoDBEventRecord) string {

@@ -133,6 +133,9 @@ const (
 	gsi1        = "gsi1"
 )
 
+// ProcessKey is the key of the item that stores the process id of tenant.
+func ProcessKey(tenant, id string) (pk, sk string) { return tenantPK(tenant), processSK(id) }
+
 func tenantPK(tenant string) string              { return "TENANT#" + tenant }
 func processSK(id string) string                 { return processPrefix + id }
 func examSK(id string) string                    { return examPrefix + id }
@@ -154,14 +157,9 @@ func processItem(tenant string, p *examreg.Process) map[string]types.AttributeVa
 	return item
 }
 
-// processOf is the process an item stores. Its members take their places
-// in the schema's order, so they need no sort by name first.
+// processOf is the process an item stores.
 func processOf(item map[string]types.AttributeValue) *examreg.Process {
-	members := make([]examreg.Member, 0, len(item))
-	for name, av := range item {
-		members = append(members, examreg.Member{Name: name, Value: valueOf(av)})
-	}
-	return examreg.NewStoredProcess(members)
+	return examreg.NewStoredProcess(membersOf(item))
 }
 
 // retrier paces the retries of a write that lost a race: jittered backoff
