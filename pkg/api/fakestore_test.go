@@ -17,8 +17,8 @@ import (
 	"github.com/certhub/examreg/pkg/api"
 	"github.com/certhub/examreg/pkg/dev/bulkload"
 	"github.com/certhub/examreg/pkg/examreg"
-	"github.com/certhub/examreg/pkg/jsondoc"
 	"github.com/certhub/examreg/pkg/history"
+	"github.com/certhub/examreg/pkg/jsondoc"
 	"github.com/certhub/examreg/pkg/store"
 )
 

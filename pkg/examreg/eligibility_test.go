@@ -2,10 +2,11 @@ package examreg
 
 import (
 	"encoding/json"
-	"github.com/certhub/examreg/pkg/jsondoc"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/certhub/examreg/pkg/jsondoc"
 )
 
 // registration is a stored registration with the given status.
@@ -246,4 +247,102 @@ func ids(cs []Candidate) []string {
 		out[i] = c.ID
 	}
 	return out
+}
+
+// TestDecodeDocuments covers the strict decoders of the documents this
+// resource reads from other services: exams and registrations.
+func TestDecodeDocuments(t *testing.T) {
+	t.Run("exam", func(t *testing.T) {
+		e, err := DecodeExam([]byte(`{"id":"e1","name":"Exam","is_active":true}`))
+		if err != nil || e.Text("id") != "e1" || e.Text("name") != "Exam" || e.Text("nope") != "" {
+			t.Fatalf("DecodeExam = %v, %v", e, err)
+		}
+		if active, ok := e.Document().Member("is_active"); !ok || !active.Bool() {
+			t.Errorf("is_active = %s", text(active))
+		}
+	})
+	t.Run("exam members are sorted", func(t *testing.T) {
+		e, err := DecodeExam([]byte(`{"name":"Exam","is_active":false,"id":"e1"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := text(e.Document()), `{"id":"e1","is_active":false,"name":"Exam"}`; got != want {
+			t.Errorf("got %s, want %s", got, want)
+		}
+	})
+	t.Run("every problem", func(t *testing.T) {
+		_, err := DecodeRegistration([]byte(`{"id":1,"score":"high","status":"passed","extra":true,"number":null}`))
+		want := []string{"id: must be a string", "score: must be a number", "extra: unknown field"}
+		if got := invalid(t, err); !equalStrings(got, want) {
+			t.Errorf("fields %q, want %q", got, want)
+		}
+		if !strings.Contains(err.Error(), "exam registration") {
+			t.Errorf("message %q", err)
+		}
+	})
+	t.Run("exam problems", func(t *testing.T) {
+		_, err := DecodeExam([]byte(`{"id":"e","is_active":"yes","x":1}`))
+		want := []string{"is_active: must be a boolean", "x: unknown field"}
+		if got := invalid(t, err); !equalStrings(got, want) {
+			t.Errorf("fields %q, want %q", got, want)
+		}
+	})
+	t.Run("not an object", func(t *testing.T) {
+		for _, body := range []string{`null`, `[]`, `"x"`, `1`} {
+			_, err := DecodeExam([]byte(body))
+			if got, want := invalid(t, err), []string{": must be an object"}; !equalStrings(got, want) {
+				t.Errorf("DecodeExam(%s) fields %q, want %q", body, got, want)
+			}
+			_, err = DecodeRegistration([]byte(body))
+			if got, want := invalid(t, err), []string{": must be an object"}; !equalStrings(got, want) {
+				t.Errorf("DecodeRegistration(%s) fields %q, want %q", body, got, want)
+			}
+		}
+	})
+	t.Run("not JSON", func(t *testing.T) {
+		for _, body := range []string{``, `{`, `{"id":"a","id":"b"}`, "{\"id\":\"\xff\"}"} {
+			if _, err := DecodeExam([]byte(body)); err == nil || ErrorCode(err) != EINVALID {
+				t.Errorf("DecodeExam(%q) = %v", body, err)
+			}
+		}
+	})
+	t.Run("a null member is absent", func(t *testing.T) {
+		r, err := DecodeRegistration([]byte(`{"id":null,"notes":null,"status":"failed"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := text(r.Document()); got != `{"status":"failed"}` || r.Text("id") != "" || r.Status() != StatusFailed {
+			t.Errorf("DecodeRegistration kept %s", got)
+		}
+	})
+	t.Run("registration numbers keep their literal", func(t *testing.T) {
+		r, err := DecodeRegistration([]byte(`{"number":12345678901234567890123,"score":87.50}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Text("number") != "12345678901234567890123" || r.Text("score") != "87.50" {
+			t.Errorf("number %s, score %s", r.Text("number"), r.Text("score"))
+		}
+	})
+}
+
+// TestRegistration covers a registration read from storage and its copies.
+func TestRegistration(t *testing.T) {
+	members := []jsondoc.Member{
+		{Name: "status", Value: jsondoc.StringValue(StatusFailed)},
+		{Name: "pk", Value: jsondoc.StringValue("TENANT#t")}, // a storage key: not part of it
+		{Name: "exam_id", Value: jsondoc.StringValue("exam-1")},
+		{Name: "id", Value: jsondoc.StringValue("r1")},
+	}
+	r := NewRegistration(members)
+	if got, want := text(r.Document()), `{"exam_id":"exam-1","id":"r1","status":"failed"}`; got != want {
+		t.Errorf("NewRegistration = %s, want %s", got, want)
+	}
+	w := r.With("status", StatusPassed).With("notes", "n")
+	if got, want := text(w.Document()), `{"exam_id":"exam-1","id":"r1","notes":"n","status":"passed"}`; got != want {
+		t.Errorf("With = %s, want %s", got, want)
+	}
+	if r.Status() != StatusFailed {
+		t.Errorf("With changed the original: %s", text(r.Document()))
+	}
 }

@@ -1,11 +1,12 @@
 package examreg
 
 import (
-	"github.com/certhub/examreg/pkg/jsondoc"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/certhub/examreg/pkg/jsondoc"
 )
 
 // withoutNullMembers is the top-level object doc without its null members:

@@ -2,10 +2,11 @@ package examreg
 
 import (
 	"bytes"
-	"github.com/certhub/examreg/pkg/jsondoc"
 	"os"
 	"testing"
 	"time"
+
+	"github.com/certhub/examreg/pkg/jsondoc"
 )
 
 // The fuzz targets run their seed corpora (testdata/fuzz/<Target>) in every

@@ -2,12 +2,13 @@ package examreg
 
 import (
 	"encoding/json"
-	"github.com/certhub/examreg/pkg/jsondoc"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/certhub/examreg/pkg/jsondoc"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/wI2L/jsondiff"

@@ -3,7 +3,6 @@ package examreg
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/certhub/examreg/pkg/jsondoc"
 	"math/big"
 	"math/rand/v2"
 	"os"
@@ -11,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/certhub/examreg/pkg/jsondoc"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/wI2L/jsondiff"

@@ -3,11 +3,12 @@ package examreg
 import (
 	"encoding/json"
 	"errors"
-	"github.com/certhub/examreg/pkg/jsondoc"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/certhub/examreg/pkg/jsondoc"
 )
 
 // serverManagedFields is the contract's list of server-managed fields (docs/api.md).

@@ -1,11 +1,12 @@
 package examreg
 
 import (
-	"github.com/certhub/examreg/pkg/jsondoc"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/certhub/examreg/pkg/jsondoc"
 )
 
 // The examples of RFC 6902 Appendix A, written from the RFC's text. Each

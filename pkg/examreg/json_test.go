@@ -3,22 +3,7 @@ package examreg
 import (
 	"strings"
 	"testing"
-
-	"github.com/certhub/examreg/pkg/jsondoc"
 )
-
-// exactEqual reports whether v and w are the same JSON value with every
-// number written the same way: Equal, but numbers by their literal. It is
-// how the tests check that a value was kept exactly.
-func exactEqual(v, w jsondoc.Value) bool { return text(sortedMembers(v)) == text(sortedMembers(w)) }
-
-// sameExactly fails unless got and want are exactly the same JSON value.
-func sameExactly(t testing.TB, what string, got, want jsondoc.Value) {
-	t.Helper()
-	if !exactEqual(got, want) {
-		t.Errorf("%s\n got %s\nwant %s", what, text(got), text(want))
-	}
-}
 
 // TestParseJSONTruncated: a document that stops before its value is
 // complete is refused in words a client understands, not with the reader's
@@ -35,50 +20,6 @@ func TestParseJSONTruncated(t *testing.T) {
 			}
 		})
 	}
-}
-
-// processBody is a create body: the required members of
-// testdata/process_minimal.json, with the members given as name and JSON
-// text pairs put in their place or added, in that order.
-func processBody(pairs ...string) string {
-	members := [][2]string{
-		{"name", `"Retake"`},
-		{"type", `"retest"`},
-		{"exam_ids", `["exam-a1"]`},
-		{"contact_form_options", `{"contact_form_id":"contact-form-1"}`},
-		{"checkout_settings", `{"bank_account_id":"bank-1","business_unit_id":"bu-9"}`},
-		{"confirmation_email", `{"subject":"Registered","body":"Done."}`},
-	}
-next:
-	for i := 0; i+1 < len(pairs); i += 2 {
-		for j := range members {
-			if members[j][0] == pairs[i] {
-				members[j][1] = pairs[i+1]
-				continue next
-			}
-		}
-		members = append(members, [2]string{pairs[i], pairs[i+1]})
-	}
-	parts := make([]string, len(members))
-	for i, m := range members {
-		parts[i] = jsondoc.StringValue(m[0]).String() + ":" + m[1]
-	}
-	return "{" + strings.Join(parts, ",") + "}"
-}
-
-// checkout is a checkout_settings object: the two required members, then
-// the members given as JSON text.
-func checkout(members string) string {
-	if members == "" {
-		return `{"bank_account_id":"bank-1","business_unit_id":"bu-9"}`
-	}
-	return `{"bank_account_id":"bank-1","business_unit_id":"bu-9",` + members + `}`
-}
-
-// customField is a custom_field_values array of one value with id a__c and
-// the members given as JSON text.
-func customField(members string) string {
-	return `[{"custom_field_id":"a__c",` + members + `}]`
 }
 
 // TestDuplicateMemberNames: a member name given twice in one object is
@@ -208,5 +149,90 @@ func TestDuplicateMemberNamesInDocuments(t *testing.T) {
 	}
 	if _, err := DecodeRegistration([]byte(`{"status":"failed","status":"passed"}`)); !equalStrings(invalid(t, err), []string{"status: is given more than once"}) {
 		t.Errorf("DecodeRegistration: %v", err)
+	}
+}
+
+// TestDecodeBodyErrors covers bodies that are not one JSON object; they
+// are refused as a whole, before any field is looked at.
+func TestDecodeBodyErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		body    string
+		keyword string   // a word the message must hold
+		want    []string // field errors
+	}{
+		{"empty body", "", "empty", nil},
+		{"only whitespace", " \r\n\t", "empty", nil},
+		{"invalid UTF-8", "{\"name\":\"\xff\xfe\"}", "UTF-8", nil},
+		{"invalid UTF-8 in a member name", "{\"n\xc3\":1}", "UTF-8", nil},
+		{"invalid UTF-8 outside strings", "{}\xc0", "after the JSON value", nil},
+		{"a lone surrogate escape", `{"name":"\udc00"}`, "surrogate", nil},
+		{"not JSON", "name=x", "JSON", nil},
+		{"truncated JSON", `{"name":`, "JSON", nil},
+		{"truncated string", `{"name":"x`, "JSON", nil},
+		{"single quotes", `{'name':'x'}`, "JSON", nil},
+		{"trailing comma", `{"name":"x",}`, "JSON", nil},
+		{"NaN", `{"display_order":NaN}`, "JSON", nil},
+		{"leading zero", `{"display_order":01}`, "JSON", nil},
+		{"comment", `{"name":"x"/* */}`, "JSON", nil},
+		{"trailing value", `{} {}`, "after the JSON value", nil},
+		{"trailing garbage", `{"name":"x"}x`, "after the JSON value", nil},
+		{"trailing bracket", `{}]`, "after the JSON value", nil},
+		{"duplicate member", `{"name":"a","name":"b"}`, "repeated", []string{"name: is given more than once"}},
+		{"array body", `[]`, "JSON object", []string{": must be an object"}},
+		{"string body", `"x"`, "JSON object", []string{": must be an object"}},
+		{"number body", `1`, "JSON object", []string{": must be an object"}},
+		{"boolean body", `true`, "JSON object", []string{": must be an object"}},
+		{"null body", `null`, "JSON object", []string{": must be an object"}},
+		{"null body with spaces", " null\n", "JSON object", []string{": must be an object"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, id := range []string{"", "rec-1"} {
+				_, err := DecodeProcess([]byte(tt.body), id)
+				if err == nil {
+					t.Fatalf("DecodeProcess(%q) accepted it", tt.body)
+				}
+				if got := invalid(t, err); !equalStrings(got, tt.want) {
+					t.Errorf("DecodeProcess(%q) fields %q, want %q", tt.body, got, tt.want)
+				}
+				if msg := err.Error(); !strings.Contains(msg, tt.keyword) {
+					t.Errorf("DecodeProcess(%q) = %q, want it to mention %q", tt.body, msg, tt.keyword)
+				}
+				checkClean(t, err)
+			}
+		})
+	}
+	// Trailing whitespace is not data.
+	if _, err := DecodeProcess(append(readFixture(t, "process_minimal.json"), " \n\t\r\n"...), ""); err != nil {
+		t.Errorf("trailing whitespace: %v", err)
+	}
+}
+
+func TestLoneSurrogatesAreRefused(t *testing.T) {
+	for body, refused := range map[string]bool{
+		`"\ud83d\ude00"`:         false, // a pair: 😀
+		`"a\\ud800"`:             false, // an escaped backslash, then text
+		`"\u00e9"`:               false,
+		`"\ud800"`:               true,
+		`"\udc00"`:               true,
+		`"\ud800\u0041"`:         true,
+		`"\ud800x"`:              true,
+		`"\udc00\ud800"`:         true, // a pair in the wrong order
+		`{"k\ud800":1}`:          true,
+		`["\\", "\ud800\udc00"]`: false,
+	} {
+		v, err := ParseJSON([]byte(body))
+		if (err != nil) != refused {
+			t.Errorf("%s: error %v, want refused %v", body, err, refused)
+		}
+		if err != nil {
+			checkClean(t, err)
+			if ErrorCode(err) != EINVALID {
+				t.Errorf("%s: code %s", body, ErrorCode(err))
+			}
+		} else if body == `"\ud83d\ude00"` && v.Text() != "😀" {
+			t.Errorf("%s = %q", body, v.Text())
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"github.com/certhub/examreg/pkg/jsondoc"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/certhub/examreg/pkg/jsondoc"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 )
@@ -253,3 +254,60 @@ func memberAt(v jsondoc.Value, path string) (jsondoc.Value, bool) {
 
 // ptr is a pointer to v.
 func ptr[T any](v T) *T { return &v }
+
+// exactEqual reports whether v and w are the same JSON value with every
+// number written the same way: Equal, but numbers by their literal. It is
+// how the tests check that a value was kept exactly.
+func exactEqual(v, w jsondoc.Value) bool { return text(sortedMembers(v)) == text(sortedMembers(w)) }
+
+// sameExactly fails unless got and want are exactly the same JSON value.
+func sameExactly(t testing.TB, what string, got, want jsondoc.Value) {
+	t.Helper()
+	if !exactEqual(got, want) {
+		t.Errorf("%s\n got %s\nwant %s", what, text(got), text(want))
+	}
+}
+
+// processBody is a create body: the required members of
+// testdata/process_minimal.json, with the members given as name and JSON
+// text pairs put in their place or added, in that order.
+func processBody(pairs ...string) string {
+	members := [][2]string{
+		{"name", `"Retake"`},
+		{"type", `"retest"`},
+		{"exam_ids", `["exam-a1"]`},
+		{"contact_form_options", `{"contact_form_id":"contact-form-1"}`},
+		{"checkout_settings", `{"bank_account_id":"bank-1","business_unit_id":"bu-9"}`},
+		{"confirmation_email", `{"subject":"Registered","body":"Done."}`},
+	}
+next:
+	for i := 0; i+1 < len(pairs); i += 2 {
+		for j := range members {
+			if members[j][0] == pairs[i] {
+				members[j][1] = pairs[i+1]
+				continue next
+			}
+		}
+		members = append(members, [2]string{pairs[i], pairs[i+1]})
+	}
+	parts := make([]string, len(members))
+	for i, m := range members {
+		parts[i] = jsondoc.StringValue(m[0]).String() + ":" + m[1]
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+// checkout is a checkout_settings object: the two required members, then
+// the members given as JSON text.
+func checkout(members string) string {
+	if members == "" {
+		return `{"bank_account_id":"bank-1","business_unit_id":"bu-9"}`
+	}
+	return `{"bank_account_id":"bank-1","business_unit_id":"bu-9",` + members + `}`
+}
+
+// customField is a custom_field_values array of one value with id a__c and
+// the members given as JSON text.
+func customField(members string) string {
+	return `[{"custom_field_id":"a__c",` + members + `}]`
+}
