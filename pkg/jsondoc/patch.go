@@ -62,7 +62,11 @@ type Problem struct {
 func (e *DecodeError) Error() string {
 	msgs := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
-		msgs[i] = "operation " + strconv.Itoa(p.Index) + " " + p.Member + " " + p.Message
+		at := "the document"
+		if p.Index >= 0 {
+			at = strings.TrimSpace("operation " + strconv.Itoa(p.Index) + " " + p.Member)
+		}
+		msgs[i] = at + " " + p.Message
 	}
 	return "jsondoc: invalid JSON Patch: " + strings.Join(msgs, "; ")
 }
@@ -181,7 +185,8 @@ func (e *OperationError) Unwrap() error { return e.Err }
 // array index (0, or digits without a leading zero). doc is not changed.
 //
 // The first operation that cannot be applied ends the patch with an
-// *OperationError that names it and says why.
+// *OperationError that names it and says why; so does a copy that takes
+// what the patch has copied past MaxCopyBytes.
 func (p Patch) Apply(doc Value) (Value, error) {
 	copied := 0
 	for i, op := range p {
