@@ -35,9 +35,15 @@ var testActor = Actor{
 // testActorAt is testActor.Now as every sys_*_at field renders it.
 const testActorAt = "2026-03-04T05:06:07.089Z"
 
+// readFixture reads testdata/name.
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	return readFile(t, filepath.Join("testdata", name))
+}
+
+func readFile(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}

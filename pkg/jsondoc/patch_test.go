@@ -1,83 +1,56 @@
 package jsondoc
 
 import (
+	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
 
-// The examples of RFC 6902 Appendix A, written from the RFC's text: the
-// document, the patch, and either the resulting document or the operation
-// that fails and why.
-var rfc6902Examples = []struct {
-	name   string
-	doc    string
-	patch  string
-	result string // the resulting document, when the patch applies
-	member string // otherwise the member of operation 0 at fault
-	err    error  // and why
-}{
-	{name: "A.1 adding an object member",
-		doc:    `{"foo":"bar"}`,
-		patch:  `[{"op":"add","path":"/baz","value":"qux"}]`,
-		result: `{"baz":"qux","foo":"bar"}`},
-	{name: "A.2 adding an array element",
-		doc:    `{"foo":["bar","baz"]}`,
-		patch:  `[{"op":"add","path":"/foo/1","value":"qux"}]`,
-		result: `{"foo":["bar","qux","baz"]}`},
-	{name: "A.3 removing an object member",
-		doc:    `{"baz":"qux","foo":"bar"}`,
-		patch:  `[{"op":"remove","path":"/baz"}]`,
-		result: `{"foo":"bar"}`},
-	{name: "A.4 removing an array element",
-		doc:    `{"foo":["bar","qux","baz"]}`,
-		patch:  `[{"op":"remove","path":"/foo/1"}]`,
-		result: `{"foo":["bar","baz"]}`},
-	{name: "A.5 replacing a value",
-		doc:    `{"baz":"qux","foo":"bar"}`,
-		patch:  `[{"op":"replace","path":"/baz","value":"boo"}]`,
-		result: `{"baz":"boo","foo":"bar"}`},
-	{name: "A.6 moving a value",
-		doc:    `{"foo":{"bar":"baz","waldo":"fred"},"qux":{"corge":"grault"}}`,
-		patch:  `[{"op":"move","from":"/foo/waldo","path":"/qux/thud"}]`,
-		result: `{"foo":{"bar":"baz"},"qux":{"corge":"grault","thud":"fred"}}`},
-	{name: "A.7 moving an array element",
-		doc:    `{"foo":["all","grass","cows","eat"]}`,
-		patch:  `[{"op":"move","from":"/foo/1","path":"/foo/3"}]`,
-		result: `{"foo":["all","cows","eat","grass"]}`},
-	{name: "A.8 testing a value: success",
-		doc:    `{"baz":"qux","foo":["a",2,"c"]}`,
-		patch:  `[{"op":"test","path":"/baz","value":"qux"},{"op":"test","path":"/foo/1","value":2}]`,
-		result: `{"baz":"qux","foo":["a",2,"c"]}`},
-	{name: "A.9 testing a value: error",
-		doc:   `{"baz":"qux"}`,
-		patch: `[{"op":"test","path":"/baz","value":"bar"}]`,
-		err:   ErrTestFailed},
-	{name: "A.10 adding a nested member object",
-		doc:    `{"foo":"bar"}`,
-		patch:  `[{"op":"add","path":"/child","value":{"grandchild":{}}}]`,
-		result: `{"foo":"bar","child":{"grandchild":{}}}`},
-	{name: "A.11 ignoring unrecognized elements",
-		doc:    `{"foo":"bar"}`,
-		patch:  `[{"op":"add","path":"/baz","value":"qux","xyz":123}]`,
-		result: `{"foo":"bar","baz":"qux"}`},
-	{name: "A.12 adding to a nonexistent target",
-		doc:    `{"foo":"bar"}`,
-		patch:  `[{"op":"add","path":"/baz/bat","value":"qux"}]`,
-		member: "path", err: ErrNoParent},
-	// A.13 (an operation with "op" twice) is not JSON that Parse reads.
-	{name: "A.14 ~ escape ordering",
-		doc:    `{"/":9,"~1":10}`,
-		patch:  `[{"op":"test","path":"/~01","value":10}]`,
-		result: `{"/":9,"~1":10}`},
-	{name: "A.15 comparing strings and numbers",
-		doc:   `{"/":9,"~1":10}`,
-		patch: `[{"op":"test","path":"/~01","value":"10"}]`,
-		err:   ErrTestFailed},
-	{name: "A.16 adding an array value",
-		doc:    `{"foo":["bar"]}`,
-		patch:  `[{"op":"add","path":"/foo/-","value":["abc","def"]}]`,
-		result: `{"foo":["bar",["abc","def"]]}`},
+// rfc6902Example is one example of RFC 6902 Appendix A, written from the
+// RFC's text in testdata/rfc6902-appendix-a.json (which pkg/examreg reads
+// too): the document, the patch, and either the resulting document or the
+// member of operation 0 at fault and why (the text of the error).
+type rfc6902Example struct {
+	Name   string `json:"name"`
+	Doc    Value  `json:"-"`
+	Patch  Value  `json:"-"`
+	Result *Value `json:"-"`
+	Error  *struct {
+		Member string `json:"member"`
+		Reason string `json:"reason"`
+	} `json:"error"`
+}
+
+// rfc6902Examples reads the examples. A.13 (an operation with "op" twice)
+// is not among them: it is not JSON that Parse reads.
+func rfc6902Examples(t testing.TB) []rfc6902Example {
+	t.Helper()
+	doc := mustParse(t, string(mustRead(t, "testdata/rfc6902-appendix-a.json")))
+	var examples []rfc6902Example
+	for _, item := range doc.Items() {
+		var ex rfc6902Example
+		if err := json.Unmarshal(item.AppendJSON(nil), &ex); err != nil {
+			t.Fatal(err)
+		}
+		ex.Doc, _ = item.Member("doc")
+		ex.Patch, _ = item.Member("patch")
+		if r, ok := item.Member("result"); ok {
+			ex.Result = &r
+		}
+		examples = append(examples, ex)
+	}
+	return examples
+}
+
+func mustRead(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // mustDecodePatch reads a patch document the test wrote.
@@ -91,22 +64,26 @@ func mustDecodePatch(t testing.TB, doc string) Patch {
 }
 
 func TestRFC6902Examples(t *testing.T) {
-	for _, ex := range rfc6902Examples {
-		t.Run(ex.name, func(t *testing.T) {
-			doc := mustParse(t, ex.doc)
-			got, err := mustDecodePatch(t, ex.patch).Apply(doc)
-			if text(doc) != ex.doc {
-				t.Errorf("Apply changed its document: %s", text(doc))
+	for _, ex := range rfc6902Examples(t) {
+		t.Run(ex.Name, func(t *testing.T) {
+			before := text(ex.Doc)
+			patch, err := DecodePatch(ex.Patch)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if ex.err != nil {
+			got, err := patch.Apply(ex.Doc)
+			if text(ex.Doc) != before {
+				t.Errorf("Apply changed its document: %s", text(ex.Doc))
+			}
+			if ex.Error != nil {
 				var op *OperationError
-				if !errors.As(err, &op) || !errors.Is(err, ex.err) || op.Index != 0 || op.Member != ex.member {
-					t.Errorf("Apply = %s, %v; want operation 0 %s: %v", text(got), err, ex.member, ex.err)
+				if !errors.As(err, &op) || op.Err.Error() != ex.Error.Reason || op.Index != 0 || op.Member != ex.Error.Member {
+					t.Errorf("Apply = %s, %v; want operation 0 %s: %s", text(got), err, ex.Error.Member, ex.Error.Reason)
 				}
 				return
 			}
-			if err != nil || !got.Equal(mustParse(t, ex.result)) {
-				t.Errorf("Apply = %s, %v; want %s", text(got), err, ex.result)
+			if err != nil || !got.Equal(*ex.Result) {
+				t.Errorf("Apply = %s, %v; want %s", text(got), err, text(*ex.Result))
 			}
 		})
 	}
