@@ -81,7 +81,7 @@ func (s *Store) processQuery(tenant string, opt ReadOptions) *dynamodb.QueryInpu
 }
 
 // Candidates reads every process of the tenant as the eligibility rule reads
-// it, each with its JSON: one Query per 1 MB page.
+// it, each with its process: one Query per 1 MB page.
 func (s *Store) Candidates(ctx context.Context, tenant string) ([]examreg.Candidate, error) {
 	var all []examreg.Candidate
 	p := dynamodb.NewQueryPaginator(s.db, s.processQuery(tenant, ReadOptions{}))
