@@ -10,6 +10,9 @@ PORT ?= 3000
 TENANT ?= demo
 SUB ?= dev-user
 export TABLE_NAME PORT
+# make docs: where the page's Try it out sends requests, and where it goes.
+API_URL ?=
+DOCS_DIR ?= bin/docs
 
 FUNCTIONS := create list get update patch delete eligible batch history historyversion historywriter
 # Lambda build flags: no RPC mode (provided.al2023 talks the Runtime API),
@@ -37,13 +40,14 @@ STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 STATICCHECK_ADVISORY :=
 STATICCHECK_PACKAGES = $(filter-out $(if $(STATICCHECK_ADVISORY),$(shell $(GO) list $(STATICCHECK_ADVISORY))),$(shell $(GO) list ./...))
 
-.PHONY: help run token test unit lint build clean fuzz soak bench
+.PHONY: help run token test unit lint build clean fuzz soak bench docs
 
 help:
 	@echo "make run                  the API on http://127.0.0.1:$(PORT) (moto started for you, demo data, dev token); Ctrl-C stops it"
 	@echo "make token TENANT=<id>    a dev token for the local server [SUB=<user>]"
-	@echo "make test                 lint, then unit, integration (moto), Lambda emulator and template tests"
-	@echo "make unit                 only the tests that need no DynamoDB engine nor emulator (go test -short)"
+	@echo "make docs API_URL=<url>   the API reference page of /docs as static files in $(DOCS_DIR)/, for the API at <url>"
+	@echo "make test                 lint, then unit, integration (moto), Lambda emulator and template tests, with -race"
+	@echo "make unit                 only the tests that need no DynamoDB engine nor emulator (go test -race -short)"
 	@echo "make lint                 gofmt, go vet, go mod tidy -diff, staticcheck, and the OpenAPI linters (Node.js)"
 	@echo "make build                arm64 bootstrap of every function in bin/lambda/<op>/"
 	@echo "make build-<Op>Function   one function, as sam build runs it (ARTIFACTS_DIR=<dir>)"
@@ -56,7 +60,7 @@ help:
 # The server is built, then run by exec: Ctrl-C reaches it, not a `go run`,
 # and it stops moto, says "stopped" and exits 0 (see cmd/localapi).
 run: bin/devsetup
-	@$(DEVSETUP) python-tools
+	@$(DEVSETUP) python-tools docs-page
 	@echo "building the local server (the first build takes a minute or two)"
 	@$(GO) build -o bin/localapi ./cmd/localapi
 	@exec $(WITH_PYTHON_TOOLS) bin/localapi
@@ -64,19 +68,31 @@ run: bin/devsetup
 token:
 	@$(GO) run ./cmd/devtoken -tenant "$(TENANT)" -sub "$(SUB)"
 
+# The page /docs serves (Swagger UI from node_modules), for publishing.
+docs: bin/devsetup
+	@$(DEVSETUP) docs-page
+	@$(GO) run ./cmd/apidocs -api-url "$(API_URL)" -out "$(DOCS_DIR)"
+
 # Everything test needs is checked first, so that all that is missing is
-# named before anything slow runs.
+# named before anything slow runs. Every package runs under the race
+# detector (the batch workers, the stream poller and the retriers are
+# concurrent); cmd/testreport prints each package as it finishes, the
+# packages still running every 30s, the output of any failed test, and
+# ends with one line: "N passed, N failed[, N skipped]".
 test: bin/devsetup
 	@$(DEVSETUP) python-tools openapi-linters
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory -s $(RIE)
-	$(WITH_PYTHON_TOOLS) $(GO) test -count=1 ./...
-	$(WITH_PYTHON_TOOLS) $(GO) test -short -run '^$$' -bench . -benchtime 1x ./pkg/api
 	$(WITH_PYTHON_TOOLS) cfn-lint template.yaml
+	@$(GO) build -o bin/testreport ./cmd/testreport
+	@echo "go test -race ./..., then the benchmarks once each (a few minutes)"
+	@set -o pipefail; { $(WITH_PYTHON_TOOLS) $(GO) test -race -count=1 -json ./...; \
+	  $(WITH_PYTHON_TOOLS) $(GO) test -short -run '^$$' -bench . -benchtime 1x -json ./pkg/api; } | bin/testreport
 
 # Fast tests only: no DynamoDB engine, no emulator.
 unit:
-	$(GO) test -short ./...
+	@$(GO) build -o bin/testreport ./cmd/testreport
+	@set -o pipefail; $(GO) test -race -short -json ./... | bin/testreport
 
 # The OpenAPI linters are skipped, with a line saying so, where npm is
 # missing, unless OPENAPI_LINT=required (as in .ci/run).

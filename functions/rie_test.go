@@ -620,8 +620,8 @@ func TestFunctionsUnderRIE(t *testing.T) {
 		checkAnswer(t, ev, invoke(t, ev), http.StatusOK, f.store.Table())
 	})
 
-	// Every kind of function, an HTTP one (api.MustFromEnv) and the stream
-	// one (history.MustFromEnv), needs its table.
+	// Every kind of function, an HTTP one (function.ServeHTTP) and the
+	// stream one (function.Init), needs its table.
 	for _, op := range []api.Op{api.OpGet, historyWriter} {
 		t.Run(string(op)+" init fails without TABLE_NAME", func(t *testing.T) {
 			emu := startEmulator(t, rie, bootstraps[string(op)], lambdaEnv(t, op, "", map[string]string{"TABLE_NAME": ""}))

@@ -243,17 +243,23 @@ func TestAFailedInstallIntoVenvSaysWhatToDo(t *testing.T) {
 	t.Setenv("PIP_FIND_LINKS", t.TempDir())
 	var progress bytes.Buffer
 	_, problems := setUpPythonTools(root, withoutMoto, &progress)
-	if !strings.Contains(progress.String(), "creating .venv and installing moto and cfn-lint from requirements-dev.txt") {
+	if !strings.Contains(progress.String(), "creating .venv and installing moto and cfn-lint from requirements-dev.txt") || strings.Contains(progress.String(), "first time") {
 		t.Errorf("progress: %q", progress.String())
 	}
 	if len(problems) != 1 {
 		t.Fatalf("problems: %+v", problems)
 	}
 	p := problems[0]
-	for _, want := range []string{"installing requirements-dev.txt failed", "moto", pipLog} {
+	for _, want := range []string{"installing requirements-dev.txt failed", "moto", pipLog, venvDir + " was removed"} {
 		if !strings.Contains(p.what, want) {
 			t.Errorf("problem lacks %q: %s", want, p.what)
 		}
+	}
+	if first, _, _ := strings.Cut(p.what, "\n"); !strings.Contains(first, "pip found no version of moto[server]==5.2.1 where it looked") {
+		t.Errorf("the first line does not name the cause: %s", first)
+	}
+	if _, err := os.Stat(filepath.Join(root, venvDir)); !os.IsNotExist(err) {
+		t.Errorf("the unusable %s was left behind (%v)", venvDir, err)
 	}
 	for _, want := range []string{"PIP_INDEX_URL", "pip install -r requirements-dev.txt", "PYTHON="} {
 		if !strings.Contains(p.fix, want) {
@@ -262,5 +268,55 @@ func TestAFailedInstallIntoVenvSaysWhatToDo(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, installedRequirements)); !os.IsNotExist(err) {
 		t.Errorf("a failed install was recorded as done (%v)", err)
+	}
+}
+
+// pip says why it could not reach an index only in its retry warnings.
+func TestPipCause(t *testing.T) {
+	for _, c := range []struct{ output, want string }{
+		{`Looking in indexes: http://127.0.0.1:9/simple
+WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None)) after connection broken by 'NewConnectionError('<pip._vendor.urllib3.connection.HTTPConnection object at 0x7fc6>: Failed to establish a new connection: [Errno 111] Connection refused')': /simple/moto/
+ERROR: Could not find a version that satisfies the requirement moto[server]==5.2.1 (from versions: none)
+ERROR: No matching distribution found for moto[server]==5.2.1`,
+			"pip could not reach a package index (Failed to establish a new connection: [Errno 111] Connection refused): no network, or an index or proxy that does not answer"},
+		{`WARNING: Retrying (Retry(total=4)) after connection broken by 'NewConnectionError('<x>: Failed to establish a new connection: [Errno -3] Temporary failure in name resolution')': /simple/moto/`,
+			"pip could not reach a package index (Failed to establish a new connection: [Errno -3] Temporary failure in name resolution): no network, or an index or proxy that does not answer"},
+		{`Looking in indexes: http://127.0.0.1:9/simple
+Looking in links: /opt/wheels
+ERROR: Could not find a version that satisfies the requirement moto[server]==5.2.1 (from versions: none)`,
+			"pip found no version of moto[server]==5.2.1 where it looked (indexes: http://127.0.0.1:9/simple; links: /opt/wheels): no network, or an index that does not answer or lacks it"},
+		{"ERROR: something else", "pip failed"},
+	} {
+		if got := pipCause(c.output); got != c.want {
+			t.Errorf("pipCause:\n got %s\nwant %s", got, c.want)
+		}
+	}
+}
+
+// Debian's python3 refuses pip install (PEP 668): the fix says so and
+// offers a virtual environment instead.
+func TestInstallFixForAnExternallyManagedPython(t *testing.T) {
+	fix := installFix("/usr/bin/python3", probed{ExternallyManaged: true})
+	for _, want := range []string{"externally managed", "PEP 668", "/usr/bin/python3 -m venv", "pip install -r requirements-dev.txt", "PYTHON="} {
+		if !strings.Contains(fix, want) {
+			t.Errorf("fix lacks %q: %s", want, fix)
+		}
+	}
+	if fix := installFix("python3", probed{}); strings.Contains(fix, "externally") {
+		t.Errorf("fix for a Python that accepts pip install: %s", fix)
+	}
+}
+
+// make run goes on without npm: one line says what /docs then lacks.
+func TestTheDocsPageIsOptional(t *testing.T) {
+	root := repo(t)
+	goCmd := fakeGo(t, "go1.26.8")
+	code, stdout, stderr := devsetup(t, root, []string{"PATH=" + t.TempDir()}, "-go", goCmd, needDocsPage, "--", "/bin/true")
+	if code != 0 || !strings.Contains(stdout, "(/docs) needs Swagger UI, which needs npm") || strings.Count(stdout, "\n") != 1 || stderr != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 0 and one line", code, stdout, stderr)
+	}
+	write(t, filepath.Join(root, swaggerUI), "", 0o644)
+	if code, stdout, stderr := devsetup(t, root, []string{"PATH=" + t.TempDir()}, "-go", goCmd, needDocsPage); code != 0 || stdout+stderr != "" {
+		t.Errorf("installed already: exit %d, output %q", code, stdout+stderr)
 	}
 }

@@ -17,6 +17,10 @@
 //	                 node_modules with npm ci. Without npm, COMMAND is skipped,
 //	                 with a line saying so, unless OPENAPI_LINT=required, which
 //	                 makes npm a missing prerequisite.
+//	docs-page        Swagger UI, for the API reference page (/docs, make
+//	                 docs), from package.json like the linters. Never a
+//	                 missing prerequisite: without npm, or when npm ci fails,
+//	                 a line says so and the rest goes on.
 //
 // Every missing prerequisite is named, each with what fixes it, and the exit
 // status is then 1. Otherwise COMMAND, if given, replaces devsetup (exec, so
@@ -75,6 +79,7 @@ type options struct {
 const (
 	needPythonTools    = "python-tools"
 	needOpenAPILinters = "openapi-linters"
+	needDocsPage       = "docs-page"
 )
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -134,8 +139,8 @@ func parseArgs(args []string, stderr io.Writer) (options, error) {
 	}
 	rest := fs.Args()
 	for _, need := range rest {
-		if need != needPythonTools && need != needOpenAPILinters {
-			return options{}, fmt.Errorf("unknown need %q (known: %s, %s)", need, needPythonTools, needOpenAPILinters)
+		if need != needPythonTools && need != needOpenAPILinters && need != needDocsPage {
+			return options{}, fmt.Errorf("unknown need %q (known: %s, %s, %s)", need, needPythonTools, needOpenAPILinters, needDocsPage)
 		}
 	}
 	opts.needs = rest
@@ -161,6 +166,9 @@ func check(opts options, progress io.Writer) setup {
 		missing, problems := setUpOpenAPILinters(opts.root, opts.openAPILintRequired, progress)
 		s.problems = append(s.problems, problems...)
 		s.openAPILintersMissing = missing
+	}
+	if contains(opts.needs, needDocsPage) {
+		setUpDocsPage(opts.root, progress)
 	}
 	return s
 }

@@ -24,22 +24,26 @@ const (
 // (moto 5.2.1, cfn-lint 1.51.0) install on.
 var minPython = [2]int{3, 10}
 
-// pythonProbe asks a Python where it is, which version it is and whether it
-// can import moto's server; it prints one JSON object.
+// pythonProbe asks a Python where it is, which version it is, whether it
+// can import moto's server and whether its pip refuses to install into it
+// (PEP 668: an EXTERNALLY-MANAGED file, as Debian's python3 has, outside a
+// virtual environment); it prints one JSON object.
 const pythonProbe = `
-import json, sys
+import json, os, sys, sysconfig
 try:
     import moto.moto_server.werkzeug_app, werkzeug
     moto = True
 except Exception:
     moto = False
-print(json.dumps({"executable": sys.executable, "version": list(sys.version_info[:2]), "moto": moto}))
+managed = sys.prefix == sys.base_prefix and os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED"))
+print(json.dumps({"executable": sys.executable, "version": list(sys.version_info[:2]), "moto": moto, "externally_managed": managed}))
 `
 
 type probed struct {
-	Executable string `json:"executable"`
-	Version    [2]int `json:"version"`
-	Moto       bool   `json:"moto"`
+	Executable        string `json:"executable"`
+	Version           [2]int `json:"version"`
+	Moto              bool   `json:"moto"`
+	ExternallyManaged bool   `json:"externally_managed"`
 }
 
 func probePython(python string) (probed, error) {
@@ -76,7 +80,7 @@ func setUpPythonTools(root, python string, progress io.Writer) (pythonTools, []p
 		return pythonTools{python: venvPython, cfnLintDir: venvBin}, nil
 	}
 
-	installFix := fmt.Sprintf("install them into a Python of yours (python3 -m pip install -r %s) and run make with PYTHON=/path/to/that/python", requirementsFile)
+	installFix := installFix(python, p)
 	if probeErr != nil {
 		return pythonTools{}, []problem{{
 			what: fmt.Sprintf("moto[server] and cfn-lint, and a Python %d.%d+ to install them with: %s does not run (%v)", minPython[0], minPython[1], python, probeErr),
@@ -93,40 +97,104 @@ func setUpPythonTools(root, python string, progress io.Writer) (pythonTools, []p
 	if _, err := os.Stat(filepath.Join(root, installedRequirements)); err == nil && !sameFile(filepath.Join(root, requirementsFile), filepath.Join(root, installedRequirements)) {
 		fmt.Fprintf(progress, "%s changed: updating %s…\n", requirementsFile, venvDir)
 	} else {
-		fmt.Fprintf(progress, "%s lacks %s: creating %s and installing moto and cfn-lint from %s (first time only)…\n",
+		// Said on every attempt, so it claims nothing about the next ones.
+		fmt.Fprintf(progress, "%s lacks %s: creating %s and installing moto and cfn-lint from %s (later runs reuse it)…\n",
 			python, missingPythonTools(p), venvDir, requirementsFile)
 	}
 	what := "moto[server] and cfn-lint in " + venvDir
-	if _, err := probePython(venvPython); err != nil {
+	// A .venv made here and left unusable would only be in the way of the
+	// next attempt: it is removed, and the problem says so.
+	_, venvErr := probePython(venvPython)
+	created := venvErr != nil
+	failed := func(p problem) (pythonTools, []problem) {
+		if created && os.RemoveAll(filepath.Join(root, venvDir)) == nil {
+			p.what += "\n(" + venvDir + " was removed, so the next run starts afresh)"
+		}
+		return pythonTools{}, []problem{p}
+	}
+	if created {
 		// --clear: a .venv whose Python no longer runs is made anew.
 		mk := exec.Command(python, "-m", "venv", "--clear", venvDir)
 		mk.Dir = root
 		if err := runLogged(mk, filepath.Join(root, pipLog)); err != nil {
-			return pythonTools{}, []problem{{
+			return failed(problem{
 				what: what + ": creating it failed: " + err.Error(),
 				fix:  "install Python's venv module (Debian, Ubuntu: apt-get install python3-venv) and run make again, or " + installFix,
-			}}
+			})
 		}
 	}
 	os.Remove(filepath.Join(root, installedRequirements))
 	install := exec.Command(venvPython, "-m", "pip", "install", "--disable-pip-version-check", "-r", requirementsFile)
 	install.Dir = root
 	if err := runLogged(install, filepath.Join(root, pipLog)); err != nil {
-		return pythonTools{}, []problem{{
-			what: what + ": installing " + requirementsFile + " failed: " + err.Error(),
+		out, _ := os.ReadFile(filepath.Join(root, pipLog))
+		return failed(problem{
+			what: what + ": installing " + requirementsFile + " failed: " + pipCause(string(out)) + "\n" + err.Error(),
 			fix:  "let pip reach a package index (PIP_INDEX_URL, PIP_FIND_LINKS) and run make again, or " + installFix,
-		}}
+		})
 	}
 	if !venvHasTools(venvPython) {
-		return pythonTools{}, []problem{{
+		return failed(problem{
 			what: what + ": pip installed " + requirementsFile + " but moto's server or cfn-lint is still missing from " + venvDir,
 			fix:  "remove " + venvDir + " and run make again, or " + installFix,
-		}}
+		})
 	}
 	if err := copyFile(filepath.Join(root, requirementsFile), filepath.Join(root, installedRequirements)); err != nil {
 		return pythonTools{}, []problem{{what: what + ": " + err.Error(), fix: "check that " + venvDir + " is writable"}}
 	}
 	return pythonTools{python: venvPython, cfnLintDir: venvBin}, nil
+}
+
+// installFix says how to install the tools by hand. pip refuses to install
+// into an externally managed Python (Debian's python3): that one gets a
+// virtual environment of the user's own.
+func installFix(python string, p probed) string {
+	if p.ExternallyManaged {
+		return fmt.Sprintf("install them into a virtual environment of yours (%s is externally managed: its pip refuses `%s -m pip install`, PEP 668): "+
+			"%s -m venv ~/.venvs/examreg && ~/.venvs/examreg/bin/pip install -r %s, then run make with PYTHON=~/.venvs/examreg/bin/python",
+			python, python, python, requirementsFile)
+	}
+	return fmt.Sprintf("install them into a Python of yours (%s -m pip install -r %s) and run make with PYTHON=/path/to/that/python", python, requirementsFile)
+}
+
+// pipNetworkErrors are what pip's output says when it cannot reach an index.
+var pipNetworkErrors = []string{
+	"Failed to establish a new connection", "Temporary failure in name resolution", "Name or service not known",
+	"Network is unreachable", "ConnectTimeoutError", "ProxyError", "Read timed out", "SSLError",
+}
+
+// pipCause names why pip failed, from its output: an index it could not
+// reach (the reason is in its retry warnings, not in its errors), or a
+// requirement no index or link offers.
+func pipCause(output string) string {
+	for _, line := range strings.Split(output, "\n") {
+		for _, marker := range pipNetworkErrors {
+			if i := strings.Index(line, marker); i >= 0 {
+				reason := strings.TrimRight(line[i:], "')\": ")
+				if j := strings.Index(reason, "')"); j >= 0 {
+					reason = reason[:j]
+				}
+				return "pip could not reach a package index (" + reason + "): no network, or an index or proxy that does not answer"
+			}
+		}
+	}
+	var looked []string // where pip looked, from its "Looking in indexes: ..." and "Looking in links: ..."
+	for _, line := range strings.Split(output, "\n") {
+		if where, ok := strings.CutPrefix(strings.TrimSpace(line), "Looking in "); ok {
+			looked = append(looked, where)
+		}
+	}
+	for _, line := range strings.Split(output, "\n") {
+		if _, rest, ok := strings.Cut(line, "satisfies the requirement "); ok && strings.Contains(line, "(from versions: none)") {
+			requirement, _, _ := strings.Cut(rest, " ")
+			where := "its configured index and links"
+			if len(looked) > 0 {
+				where = strings.Join(looked, "; ")
+			}
+			return fmt.Sprintf("pip found no version of %s where it looked (%s): no network, or an index that does not answer or lacks it", requirement, where)
+		}
+	}
+	return "pip failed"
 }
 
 // findCfnLint looks for cfn-lint on PATH, then beside the probed Python (a

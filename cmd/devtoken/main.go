@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/certhub/examreg/pkg/api"
 	"github.com/certhub/examreg/pkg/dev/devauth"
+	"github.com/certhub/examreg/pkg/function"
 )
 
 func main() {
@@ -25,7 +25,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "devtoken: -tenant is required (make token TENANT=<id>)")
 		os.Exit(2)
 	}
-	token, err := devauth.Mint(devauth.SecretFromEnv(), *sub, api.TenantClaimFromEnv(), strings.Split(*tenant, ","), *ttl)
+	token, err := devauth.Mint(devauth.SecretFromEnv(), *sub, function.TenantClaim(), strings.Split(*tenant, ","), *ttl)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "devtoken:", err)
 		os.Exit(1)

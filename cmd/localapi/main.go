@@ -29,7 +29,7 @@ import (
 	"github.com/certhub/examreg/pkg/dev/bulkload"
 	"github.com/certhub/examreg/pkg/dev/devauth"
 	"github.com/certhub/examreg/pkg/dev/localenv"
-	"github.com/certhub/examreg/pkg/dev/openapi"
+	"github.com/certhub/examreg/pkg/function"
 )
 
 func main() {
@@ -95,22 +95,14 @@ func run() (err error) {
 		}
 	}()
 
-	cfg, err := api.ConfigFromEnv(ctx, devauth.Verifier{Secret: devauth.SecretFromEnv()})
+	cfg, err := function.APIConfig()
 	if err != nil {
 		return err
 	}
-	cfg.Logger = slog.Default()
+	cfg.Store, cfg.FrontDoor, cfg.Logger = st, devauth.Verifier{Secret: devauth.SecretFromEnv()}, slog.Default()
 	// Not a ServeMux: it would redirect paths such as //x and /a/../b before
 	// the API's router saw them, and the API answers every path itself.
-	apiHandler := api.New(cfg).Handler()
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet && r.URL.Path == "/openapi.json" {
-			w.Header().Set("Content-Type", "application/json")
-			w.Write(openapi.JSON())
-			return
-		}
-		apiHandler.ServeHTTP(w, r)
-	})
+	handler := withDocs(api.New(cfg).Handler())
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	token, err := devauth.Mint(devauth.SecretFromEnv(), "dev-user", cfg.TenantClaim, []string{bulkload.DemoTenant}, 24*time.Hour)
 	if err != nil {
@@ -122,7 +114,7 @@ Exam Reg Processes API on http://%[1]s (tenant %[2]q, token valid 24h):
   export TOKEN=%[3]s
   curl -s -H "Authorization: Bearer $TOKEN" http://%[1]s/examRegProcesses/%[2]s
 
-The OpenAPI description: http://%[1]s/openapi.json
+The API reference, to browse and try: http://%[1]s/docs/ (its OpenAPI document: /openapi.json)
 Another token: make token TENANT=<id>. Ctrl-C stops the server.
 
 `, addr, bulkload.DemoTenant, token)

@@ -5,9 +5,11 @@ package main
 import (
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/certhub/examreg/pkg/function"
 	"github.com/certhub/examreg/pkg/history"
 )
 
 func main() {
-	lambda.Start(history.MustFromEnv().Handle)
+	st, log := function.Init()
+	lambda.Start((&history.Writer{Store: st, Log: log}).Handle)
 }

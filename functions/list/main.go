@@ -3,9 +3,9 @@ package main
 
 import (
 	"github.com/certhub/examreg/pkg/api"
-	"github.com/certhub/examreg/pkg/lambdahttp"
+	"github.com/certhub/examreg/pkg/function"
 )
 
 func main() {
-	lambdahttp.Start(api.MustFromEnv(lambdahttp.Gateway{}).Serve(api.List))
+	function.ServeHTTP(api.List)
 }

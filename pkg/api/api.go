@@ -9,16 +9,10 @@
 package api
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
-	"strconv"
 	"time"
-
-	"github.com/certhub/examreg/pkg/store"
 )
 
 // DefaultTenantClaim is the JWT claim listing the tenants a caller may access.
@@ -38,7 +32,9 @@ type FrontDoor interface {
 	RequestID(r *http.Request) string
 }
 
-// Config is what a Server needs.
+// Config is what a Server needs. The package reads no environment and
+// connects nothing: pkg/function builds a Config for a Lambda function, the
+// local server and the tests build their own.
 type Config struct {
 	Store                 Store
 	FrontDoor             FrontDoor
@@ -51,69 +47,6 @@ type Config struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
-
-// Environment lists the variables ConfigFromEnv reads: what template.yaml
-// must give every function.
-var Environment = []string{"TABLE_NAME", "MAX_PROCESSES_PER_TENANT", "TENANT_CLAIM"}
-
-// ConfigFromEnv reads the configuration every front door shares from the
-// environment: TABLE_NAME (required), MAX_PROCESSES_PER_TENANT (default
-// 1000) and TENANT_CLAIM (default DefaultTenantClaim), and connects the store.
-func ConfigFromEnv(ctx context.Context, door FrontDoor) (Config, error) {
-	cfg := Config{
-		FrontDoor:             door,
-		MaxProcessesPerTenant: DefaultMaxProcessesPerTenant,
-		TenantClaim:           TenantClaimFromEnv(),
-	}
-	if v := os.Getenv("MAX_PROCESSES_PER_TENANT"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return Config{}, fmt.Errorf("api: MAX_PROCESSES_PER_TENANT=%q is not a positive integer", v)
-		}
-		cfg.MaxProcessesPerTenant = n
-	}
-	table := os.Getenv("TABLE_NAME")
-	if table == "" {
-		return Config{}, errors.New("api: TABLE_NAME is not set")
-	}
-	st, err := store.Connect(ctx, table)
-	if err != nil {
-		return Config{}, err
-	}
-	cfg.Store = st
-	return cfg, nil
-}
-
-// TenantClaimFromEnv is $TENANT_CLAIM, or DefaultTenantClaim.
-func TenantClaimFromEnv() string {
-	if c := os.Getenv("TENANT_CLAIM"); c != "" {
-		return c
-	}
-	return DefaultTenantClaim
-}
-
-// MustFromEnv is ConfigFromEnv and New for a Lambda function's main: a
-// configuration error ends the process with a logged reason.
-func MustFromEnv(door FrontDoor) *Server {
-	// Every line a function writes is JSON, the SDK's warnings included.
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
-	cfg, err := ConfigFromEnv(context.Background(), door)
-	if err != nil {
-		slog.Error("configuration", "error", err.Error())
-		os.Exit(1)
-	}
-	cfg.Logger = slog.Default()
-	// WARMUP=0 turns the warm-up off, for measuring what it saves.
-	if st, ok := cfg.Store.(*store.Store); ok && os.Getenv("WARMUP") != "0" {
-		if err := st.Warm(context.Background(), warmUpTimeout); err != nil {
-			slog.Warn("warm-up read failed; the first request will open the connection", "error", err.Error())
-		}
-	}
-	return New(cfg)
-}
-
-// warmUpTimeout bounds the warm-up read at init (Lambda allows 10 s).
-const warmUpTimeout = time.Second
 
 // Server holds the handlers of every operation.
 type Server struct {

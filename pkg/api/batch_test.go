@@ -271,3 +271,18 @@ func TestBatchRefusesAnotherShapeWhole(t *testing.T) {
 	}
 	expect(t, e.do("GET", "/examRegProcesses/t1/"+id, ""), 200)
 }
+
+// TestTwoDeletesInOneBatchAreTwoWrites: the operations of a batch share the
+// request's id, but each is a write of its own (its write id): the second
+// delete of one record is not taken for a retry of the first, which the
+// store would answer as the first's success.
+func TestTwoDeletesInOneBatchAreTwoWrites(t *testing.T) {
+	e := newFakeEnv(t)
+	id := e.create("Twice")["id"].(string)
+	r := expect(t, e.do("POST", "/examRegProcesses/t1/batch", fmt.Sprintf(`{"operations":[{"operation":"delete","id":%q},{"operation":"delete","id":%q}]}`, id, id)), 200)
+	var out struct{ Results []struct{ Status int } }
+	r.json(t, &out)
+	if len(out.Results) != 2 || out.Results[0].Status != 200 || out.Results[1].Status != 404 {
+		t.Errorf("answered %s, want 200 then 404", r.body)
+	}
+}

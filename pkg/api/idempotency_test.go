@@ -2,13 +2,13 @@ package api_test
 
 import (
 	"strings"
-	"sync"
 	"testing"
 )
 
 // TestIdempotencyKeyMakesARepeatedCreateAnswerTheFirst: how a create reads
 // its Idempotency-Key and answers a repeat. That the key is recorded with
-// the create itself is TestIdempotencyKeyIsRecordedWithTheCreate's.
+// the create itself, per tenant, once among concurrent creates, is
+// pkg/store's TestIdempotentCreatesMakeOneRecord.
 func TestIdempotencyKeyMakesARepeatedCreateAnswerTheFirst(t *testing.T) {
 	e := newFakeEnv(t)
 	key := `"8e03978e-40d5-43e8-bc93-6894a57f9324"` // an sf-string, as the IETF draft writes it
@@ -60,54 +60,4 @@ func TestIdempotencyKeyMakesARepeatedCreateAnswerTheFirst(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestIdempotencyKeyIsRecordedWithTheCreate: the key is kept in the table
-// with the record it made, per tenant, and a repeat adds nothing to the
-// record or the tenant's count.
-func TestIdempotencyKeyIsRecordedWithTheCreate(t *testing.T) {
-	e := newEnv(t)
-	first := expect(t, e.do("POST", "/examRegProcesses/t1", processBody("Once"), "Idempotency-Key", "key-1"), 200)
-	again := expect(t, e.do("POST", "/examRegProcesses/t1", processBody("Once"), "Idempotency-Key", "key-1"), 200)
-	if string(again.body) != string(first.body) || again.header.Get("Idempotent-Replayed") != "true" {
-		t.Errorf("the repeat answered %s, want the first answer %s", again.body, first.body)
-	}
-	expect(t, e.do("POST", "/examRegProcesses/t1", processBody("Another"), "Idempotency-Key", "key-1"), 422)
-	var list []map[string]any
-	expect(t, e.do("GET", "/examRegProcesses/t1?consistentRead=true", ""), 200).json(t, &list)
-	if len(list) != 1 {
-		t.Errorf("%d records, want 1", len(list))
-	}
-	assertCounted(t, e)
-	// Another tenant's create with the same key is a create of its own.
-	e.load("t2", "exams", `{"id":"exam-a","name":"A"}`)
-	other := expect(t, e.doAs(mint(t, "bob", "t2"), "POST", "/examRegProcesses/t2", processBody("Once"), "Idempotency-Key", "key-1"), 200)
-	if other.header.Get("Idempotent-Replayed") != "" || other.object(t)["id"] == first.object(t)["id"] {
-		t.Errorf("t2's create with t1's key answered %s", other.body)
-	}
-}
-
-func TestConcurrentCreatesWithOneKeyMakeOneRecord(t *testing.T) {
-	e := newEnv(t)
-	const creates = 10
-	var (
-		wg  sync.WaitGroup
-		mu  sync.Mutex
-		ids = map[string]int{}
-	)
-	for range creates {
-		wg.Go(func() {
-			r := expect(t, e.do("POST", "/examRegProcesses/t1", processBody("Concurrent"), "Idempotency-Key", "one-key"), 200)
-			mu.Lock()
-			ids[r.object(t)["id"].(string)]++
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	var list []map[string]any
-	expect(t, e.do("GET", "/examRegProcesses/t1?consistentRead=true", ""), 200).json(t, &list)
-	if len(ids) != 1 || len(list) != 1 {
-		t.Errorf("answers named %d ids (%v) and %d records are stored; want one", len(ids), ids, len(list))
-	}
-	assertCounted(t, e)
 }

@@ -7,8 +7,8 @@ import (
 	"github.com/certhub/examreg/pkg/store"
 )
 
-// Store is what the handlers ask of storage: the methods of *store.Store
-// they call, so that tests about HTTP alone can stand in a fake.
+// Store is what the handlers ask of storage: *store.Store on DynamoDB, or
+// an in-memory fake for the tests of HTTP behaviour alone.
 type Store interface {
 	GetProcess(ctx context.Context, tenant, id string, opt store.ReadOptions) (store.Record, error)
 	ListProcesses(ctx context.Context, tenant string, opt store.ListOptions) (store.Page, error)
@@ -24,5 +24,3 @@ type Store interface {
 	History(ctx context.Context, tenant, id string, opt store.HistoryOptions) (store.HistoryPage, error)
 	HistoryVersion(ctx context.Context, tenant, id string, version int64) (store.Record, error)
 }
-
-var _ Store = (*store.Store)(nil)

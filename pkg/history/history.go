@@ -15,10 +15,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/wI2L/jsondiff"
@@ -115,24 +113,4 @@ func unmarshalUsingNumber(data []byte, v any) error {
 
 func keysOf(r events.DynamoDBEventRecord) string {
 	return r.Change.Keys["pk"].String() + " " + r.Change.Keys["sk"].String()
-}
-
-// MustFromEnv is the Writer for a Lambda function's main, over the table
-// $TABLE_NAME; a configuration error ends the process with a logged reason.
-func MustFromEnv() *Writer {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	st, err := connect()
-	if err != nil {
-		log.Error("configuration", "error", err.Error())
-		os.Exit(1)
-	}
-	return &Writer{Store: st, Log: log}
-}
-
-func connect() (*store.Store, error) {
-	table := os.Getenv("TABLE_NAME")
-	if table == "" {
-		return nil, errors.New("history: TABLE_NAME is not set")
-	}
-	return store.Connect(context.Background(), table)
 }

@@ -22,6 +22,12 @@ import (
 //go:embed moto_server.py
 var launcher string
 
+// bootstrap runs the launcher found in the environment variable launcherVar.
+const (
+	launcherVar = "EXAMREG_MOTO_LAUNCHER"
+	bootstrap   = `import os; exec(compile(os.environ.pop("` + launcherVar + `"), "moto_server.py", "exec"))`
+)
+
 // Server is a running moto server.
 type Server struct {
 	// URL is the endpoint, e.g. http://127.0.0.1:40123.
@@ -43,8 +49,9 @@ func Python() string {
 func Check() error {
 	out, err := exec.Command(Python(), "-c", "import moto.moto_server.werkzeug_app, werkzeug").CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("moto is not importable by %s (%v: %s); set MOTO_PYTHON to a Python that has it (.venv/bin/python once `make test` has installed it there) or install it: %s -m pip install -r requirements-dev.txt",
-			Python(), err, strings.TrimSpace(string(out)), Python())
+		// Not "pip install" into this Python: Debian's refuses it (PEP 668).
+		return fmt.Errorf("moto is not importable by %s (%v: %s); run the tests through make (make test, or bin/devsetup python-tools -- go test ...), which sets MOTO_PYTHON to a Python that has it and installs it into .venv when none has, or set MOTO_PYTHON yourself",
+			Python(), err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }
@@ -55,7 +62,11 @@ func Check() error {
 // process, which then stops it with Close: a SIGINT landing in Python while it
 // writes makes it abort ("Fatal Python error: _enter_buffered_busy").
 func Start(port int) (*Server, error) {
-	cmd := exec.Command(Python(), "-c", launcher, fmt.Sprint(port))
+	// The launcher travels in the environment, not as the -c argument, so
+	// that ps shows a one-line command rather than the 4 KB script; the
+	// bootstrap takes it out of the environment that moto passes on.
+	cmd := exec.Command(Python(), "-c", bootstrap, fmt.Sprint(port))
+	cmd.Env = append(os.Environ(), launcherVar+"="+launcher)
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = ownProcessGroup()
 	stdin, err := cmd.StdinPipe()

@@ -14,11 +14,12 @@ import (
 
 	"github.com/certhub/examreg/pkg/api"
 	"github.com/certhub/examreg/pkg/dev/samtemplate"
+	"github.com/certhub/examreg/pkg/function"
 	"github.com/certhub/examreg/pkg/store"
 )
 
-// function is what the template says of one function.
-type function struct {
+// functionProps is what the template says of one function.
+type functionProps struct {
 	Metadata struct{ BuildMethod string }
 	Props    struct {
 		CodeUri, Handler, Runtime string
@@ -65,9 +66,9 @@ func loadTemplate(t *testing.T) (*samtemplate.Template, string) {
 
 // functionOf is what the template says of the function id: the Globals,
 // then the function's own properties over them, as SAM merges them.
-func functionOf(t *testing.T, tpl *samtemplate.Template, id string) function {
+func functionOf(t *testing.T, tpl *samtemplate.Template, id string) functionProps {
 	t.Helper()
-	var fn function
+	var fn functionProps
 	if err := json.Unmarshal(tpl.Resources[id].Metadata, &fn.Metadata); len(tpl.Resources[id].Metadata) > 0 && err != nil {
 		t.Fatalf("%s: Metadata: %v", id, err)
 	}
@@ -121,7 +122,7 @@ func TestTemplateRoutesFunctionsAndEventsAgree(t *testing.T) {
 			route := routeOf(op)
 			if route == nil {
 				// Not an HTTP function: then a stream function, which
-				// reads TABLE_NAME (history.MustFromEnv). The Globals give
+				// reads TABLE_NAME (function.Init). The Globals give
 				// every function the API's variables too, which it ignores.
 				if !slices.Contains(env, "TABLE_NAME") {
 					t.Errorf("environment %v lacks TABLE_NAME", env)
@@ -141,8 +142,8 @@ func TestTemplateRoutesFunctionsAndEventsAgree(t *testing.T) {
 				}
 				return
 			}
-			if !sameSet(env, api.Environment) {
-				t.Errorf("environment %v, want exactly what the code reads: %v", env, api.Environment)
+			if !sameSet(env, function.Environment) {
+				t.Errorf("environment %v, want exactly what the code reads: %v", env, function.Environment)
 			}
 			if len(fn.Props.Events) != 1 {
 				t.Errorf("%d events, want one HttpApi event", len(fn.Props.Events))
@@ -155,8 +156,8 @@ func TestTemplateRoutesFunctionsAndEventsAgree(t *testing.T) {
 			}
 			// A function serves its route alone, so that it links that
 			// route's code alone.
-			if want := ".Serve(api." + strings.TrimSuffix(id, "Function") + "))"; mainErr == nil && !strings.Contains(string(main), want) {
-				t.Errorf("functions/%s/main.go does not serve %s", op, strings.TrimSuffix(want, ")"))
+			if want := "function.ServeHTTP(api." + strings.TrimSuffix(id, "Function") + ")"; mainErr == nil && !strings.Contains(string(main), want) {
+				t.Errorf("functions/%s/main.go does not call %s", op, want)
 			}
 			var ev struct{ RouteKey string }
 			if eventErr == nil && (json.Unmarshal(eventFile, &ev) != nil || ev.RouteKey != route.Method+" "+route.Path) {

@@ -67,22 +67,14 @@ type env struct {
 // envConfig is what options can change.
 type envConfig struct {
 	api.Config
-	client  []func(*dynamodb.Options)
 	handler func(http.Handler) http.Handler
 	history bool
+	fault   *storeFault
 }
 
 type envOption func(*envConfig)
 
 func withLimit(n int) envOption { return func(c *envConfig) { c.MaxProcessesPerTenant = n } }
-
-// withEndpoint sends the service's DynamoDB requests to url (a fault proxy).
-// Engine only.
-func withEndpoint(url string) envOption {
-	return func(c *envConfig) {
-		c.client = append(c.client, func(o *dynamodb.Options) { o.BaseEndpoint = &url })
-	}
-}
 
 // withDeadline gives every request a deadline, as Lambda does.
 func withDeadline(d time.Duration) envOption {
@@ -101,6 +93,9 @@ func withDeadline(d time.Duration) envOption {
 // does, from the table's stream, while the test runs. Engine only: the fake
 // writes the history with each write.
 func withHistory() envOption { return func(c *envConfig) { c.history = true } }
+
+// withFault puts fault before the fake store's calls. Fake only.
+func withFault(fault *storeFault) envOption { return func(c *envConfig) { c.fault = fault } }
 
 // withLogger sends the request log to logger.
 func withLogger(logger *slog.Logger) envOption { return func(c *envConfig) { c.Logger = logger } }
@@ -124,8 +119,11 @@ func configure(opts []envOption) envConfig {
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	cfg := configure(opts)
+	if cfg.fault != nil {
+		t.Fatal("withFault is for the fake: use newFakeEnv")
+	}
 	calls := &callLog{}
-	st := dynamotest.NewTable(t, append([]func(*dynamodb.Options){calls.record}, cfg.client...)...)
+	st := dynamotest.NewTable(t, calls.record)
 	cfg.Store = st
 	e := serve(t, cfg.Config, cfg.handler)
 	e.store, e.calls = st, calls
@@ -148,11 +146,14 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 func newFakeEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
 	cfg := configure(opts)
-	if cfg.client != nil || cfg.history {
-		t.Fatal("withEndpoint and withHistory need the engine: use newEnv")
+	if cfg.history {
+		t.Fatal("withHistory needs the engine: use newEnv")
 	}
 	fake := newFakeStore()
 	cfg.Store = fake
+	if cfg.fault != nil {
+		cfg.Store = faultyStore{fake, cfg.fault}
+	}
 	e := serve(t, cfg.Config, cfg.handler)
 	e.fake = fake
 	e.loadExams()
@@ -366,4 +367,21 @@ func sortedOps(calls []call, lists ...string) string {
 	}
 	slices.Sort(names)
 	return strings.Join(names, ",")
+}
+
+// assertCounted checks that the tenant counter equals the number of records:
+// no create or delete was half applied. Engine only.
+func assertCounted(t *testing.T, e *env) {
+	t.Helper()
+	var items []any
+	expect(t, e.do("GET", "/examRegProcesses/t1?consistentRead=true", ""), 200).json(t, &items)
+	counted := 0.0
+	for _, item := range scan(t, e) {
+		if item["sk"] == "COUNTER#EXAMREGPROCESS" && item["pk"] == "TENANT#t1" {
+			counted = item["process_count"].(float64)
+		}
+	}
+	if int(counted) != len(items) {
+		t.Errorf("counter %v, records %d", counted, len(items))
+	}
 }
