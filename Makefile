@@ -19,8 +19,10 @@ FUNCTIONS := create list get update patch delete eligible batch history historyv
 # reproducible and small binaries.
 LAMBDA_FLAGS := -tags lambda.norpc,nethttpomithttp2 -trimpath -ldflags "-s -w -buildid="
 LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
-RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
-RIE := $(CURDIR)/bin/rie-$(RIE_VERSION)/aws-lambda-rie
+# The Lambda Runtime Interface Emulator, at the version go.mod's tool
+# directive pins, built where the emulator tests find it.
+RIE := $(CURDIR)/bin/aws-lambda-rie
+RIE_PACKAGE := github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
 export AWS_LAMBDA_RIE := $(RIE)
 
 FUZZTIME ?= 60s
@@ -34,7 +36,8 @@ FUZZ_TARGETS := pkg/jsondoc:FuzzParse pkg/jsondoc:FuzzPatchApply pkg/examreg:Fuz
 DEVSETUP = bin/devsetup -go '$(GO)' -python '$(PYTHON)'
 WITH_PYTHON_TOOLS = $(DEVSETUP) python-tools --
 
-STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# staticcheck at the version go.mod's tool directive pins.
+STATICCHECK := $(GO) tool staticcheck
 # Packages whose staticcheck findings are shown without failing the build,
 # for a change in progress (none now): make lint STATICCHECK_ADVISORY=./pkg/x/...
 STATICCHECK_ADVISORY :=
@@ -53,7 +56,7 @@ help:
 	@echo "make build-<Op>Function   one function, as sam build runs it (ARTIFACTS_DIR=<dir>)"
 	@echo "make fuzz [FUZZTIME=60s]  every fuzz target"
 	@echo "make soak [SOAK_DURATION=5m]  a long mixed concurrent workload"
-	@echo "make bench                measurements, written to BENCHMARKS.md"
+	@echo "make bench                measurements, written to BENCHMARKS.md with charts in docs/bench/"
 	@echo "make clean                remove bin/ and .aws-sam/ (not .venv/ nor node_modules/)"
 	@echo "PYTHON=/path/to/python3   the Python to find moto and cfn-lint in, or to create .venv with (default python3)"
 
@@ -76,23 +79,23 @@ docs: bin/devsetup
 # Everything test needs is checked first, so that all that is missing is
 # named before anything slow runs. Every package runs under the race
 # detector (the batch workers, the stream poller and the retriers are
-# concurrent); cmd/testreport prints each package as it finishes, the
-# packages still running every 30s, the output of any failed test, and
-# ends with one line: "N passed, N failed[, N skipped]".
+# concurrent), then the handler benchmarks once each, so a broken benchmark
+# fails the build. gotestsum (pinned in go.mod) prints each package as it
+# finishes and the output of any failed test, and ends with one line:
+# "DONE N tests[, N skipped][, N failures] in Ns".
+GOTESTSUM := $(GO) tool gotestsum --format pkgname-and-test-fails --format-hide-empty-pkg
 test: bin/devsetup
 	@$(DEVSETUP) python-tools openapi-linters
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory -s $(RIE)
 	$(WITH_PYTHON_TOOLS) cfn-lint template.yaml
-	@$(GO) build -o bin/testreport ./cmd/testreport
-	@echo "go test -race ./..., then the benchmarks once each (a few minutes)"
-	@set -o pipefail; { $(WITH_PYTHON_TOOLS) $(GO) test -race -count=1 -json ./...; \
-	  $(WITH_PYTHON_TOOLS) $(GO) test -short -run '^$$' -bench . -benchtime 1x -json ./pkg/api; } | bin/testreport
+	@echo "go test -race ./..., then the benchmarks once each (a few minutes; a line per package as it finishes)"
+	@$(WITH_PYTHON_TOOLS) $(GOTESTSUM) --raw-command -- bash -o pipefail -c \
+	  '$(GO) test -json -race -count=1 ./... && $(GO) test -json -short -run "^$$" -bench . -benchtime 1x ./pkg/api'
 
 # Fast tests only: no DynamoDB engine, no emulator.
 unit:
-	@$(GO) build -o bin/testreport ./cmd/testreport
-	@set -o pipefail; $(GO) test -race -short -json ./... | bin/testreport
+	@$(GOTESTSUM) -- -race -short ./...
 
 # The OpenAPI linters are skipped, with a line saying so, where npm is
 # missing, unless OPENAPI_LINT=required (as in .ci/run).
@@ -117,16 +120,17 @@ fuzz:
 soak: bin/devsetup
 	SOAK_DURATION=$(SOAK_DURATION) $(WITH_PYTHON_TOOLS) $(GO) test -count=1 -run '^TestSoak$$' -timeout 0 -v ./pkg/api
 
-# Every measurement of BENCHMARKS.md, in one run (a few minutes on 2 cores).
-# The handler benchmarks run 6 times over, the whole suite each time (rather
-# than -count 6, which repeats each benchmark in a row), so that every
-# operation runs beside its floor under the same load; cmd/bench takes the
-# medians.
+# Every measurement of BENCHMARKS.md and its charts in docs/bench/, in one
+# run (a few minutes on 2 cores). The handler benchmarks run 6 times over,
+# the whole suite each time (rather than -count 6, which repeats each
+# benchmark in a row), so that every operation runs beside its floor under
+# the same load; cmd/bench summarises them with benchstat. The timings are
+# left in bin/bench-results.txt for `go tool benchstat` to compare runs.
 bench: bin/devsetup $(RIE)
 	set -o pipefail; for run in 1 2 3 4 5 6; do \
 	  $(GO) test -short -run '^$$' -bench . -benchmem -benchtime 2000x ./pkg/api || exit 1; \
 	done | tee bin/bench-handlers.txt
-	$(WITH_PYTHON_TOOLS) $(GO) run ./cmd/bench -handlers bin/bench-handlers.txt -out BENCHMARKS.md
+	$(WITH_PYTHON_TOOLS) $(GO) run ./cmd/bench -handlers bin/bench-handlers.txt -out BENCHMARKS.md -charts docs/bench -results bin/bench-results.txt
 
 build: $(addprefix bin/lambda/,$(addsuffix /bootstrap,$(FUNCTIONS)))
 
@@ -138,10 +142,11 @@ bin/lambda/%/bootstrap: FORCE
 build-%Function:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(shell echo '$*' | tr A-Z a-z)
 
-# The AWS Lambda Runtime Interface Emulator, for the end-to-end tests.
-$(RIE):
-	@echo "installing the Lambda Runtime Interface Emulator into bin/ (first time only)"
-	@GOBIN=$(dir $(RIE)) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+# The AWS Lambda Runtime Interface Emulator, for the end-to-end tests: the
+# tool go.mod pins, built again when go.mod or go.sum changes.
+$(RIE): go.mod go.sum
+	@echo "building the Lambda Runtime Interface Emulator into bin/ (the version go.mod pins)"
+	@$(GO) build -o $@ $(RIE_PACKAGE)
 
 # Built in GOPATH mode, which ignores go.mod's go line: a Go older than
 # go.mod asks for still builds it, and it says so.

@@ -24,6 +24,7 @@ import (
 	"github.com/certhub/examreg/pkg/dev/bulkload"
 	"github.com/certhub/examreg/pkg/dev/rietest"
 	"github.com/certhub/examreg/pkg/dev/samtemplate"
+	"github.com/certhub/examreg/pkg/emf/emftest"
 	"github.com/certhub/examreg/pkg/examreg"
 )
 
@@ -553,10 +554,47 @@ func buildBootstraps(t *testing.T) map[string]string {
 	return paths
 }
 
+// metricsNamespace is the METRICS_NAMESPACE the functions under the
+// emulator are given.
+const metricsNamespace = "Test/Functions"
+
+// checkMetricLines checks the request log lines a function wrote: each is a
+// CloudWatch embedded metric format document, in the namespace its
+// environment names, counting one request of its operation.
+func checkMetricLines(t *testing.T, op api.Op, output string) {
+	t.Helper()
+	lines := 0
+	for line := range strings.Lines(output) {
+		if !strings.Contains(line, `"msg":"request"`) {
+			continue
+		}
+		lines++
+		values, err := emftest.Validate([]byte(line))
+		if err != nil {
+			t.Errorf("a request line is not an embedded metric format document: %v\n%s", err, line)
+			continue
+		}
+		counted := false
+		for _, v := range values {
+			counted = counted || v.Name == "requests" && v.Dimensions["operation"] == string(op) && v.Value == 1
+			if v.Namespace != metricsNamespace {
+				t.Errorf("%s in namespace %q, want $METRICS_NAMESPACE %q", v.Name, v.Namespace, metricsNamespace)
+			}
+		}
+		if !counted {
+			t.Errorf("the line counts no %s request: %s", op, line)
+		}
+	}
+	if lines == 0 {
+		t.Error("no request log line")
+	}
+}
+
 // TestFunctionsUnderRIE runs every function under the Runtime Interface
 // Emulator with its events/<op>.json: an HTTP function with the scenarios
 // above, the stream function as checkStreamFunction delivers its event, the
-// answers and the table checked as in process. Then it checks that the
+// answers and the table checked as in process, and its request log lines
+// as metrics (checkMetricLines). Then it checks that the
 // configuration each function reads from its environment is honoured.
 func TestFunctionsUnderRIE(t *testing.T) {
 	if testing.Short() {
@@ -575,7 +613,7 @@ func TestFunctionsUnderRIE(t *testing.T) {
 				t.Fatalf("no checks for operation %q", op)
 			}
 			f := newFixtureFor(t, op)
-			emu := startEmulator(t, rie, bootstraps[string(op)], lambdaEnv(t, op, f.store.Table(), nil))
+			emu := startEmulator(t, rie, bootstraps[string(op)], lambdaEnv(t, op, f.store.Table(), map[string]string{"METRICS_NAMESPACE": metricsNamespace}))
 			invoke := invokeVia(emu)
 			for _, sc := range append(commonScenarios(op), scenarios[op]...) {
 				t.Run(sc.name, func(t *testing.T) {
@@ -599,6 +637,7 @@ func TestFunctionsUnderRIE(t *testing.T) {
 			if n := strings.Count(out, "INIT START"); n != 1 {
 				t.Errorf("the function was initialized %d times, want once", n)
 			}
+			checkMetricLines(t, op, out)
 		})
 	}
 

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -119,8 +118,9 @@ func (s *service) lastLog() (entry struct {
 	return entry
 }
 
-func (s *service) create(name string) (string, error) {
-	a, err := s.must("POST", "/examRegProcesses/"+tenant, processBody(name))
+// create creates a process; header holds extra header names and values.
+func (s *service) create(name string, header ...string) (string, error) {
+	a, err := s.must("POST", "/examRegProcesses/"+tenant, processBody(name), header...)
 	if err != nil {
 		return "", err
 	}
@@ -165,16 +165,3 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
-
-// durations summarises timings.
-type durations []time.Duration
-
-func (d durations) median() time.Duration { return d.quantile(0.5) }
-
-func (d durations) quantile(q float64) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[min(len(s)-1, int(q*float64(len(s))))]
-}
-
-func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/certhub/examreg/pkg/dev/localenv"
@@ -102,10 +103,12 @@ func (h *historyPipeline) awaitEntry(id string, version int64) (time.Time, error
 	}
 }
 
-// opCounter counts a DynamoDB client's operation calls by operation.
+// opCounter counts a DynamoDB client's operation calls by operation, and
+// keeps the items of its PutItem calls.
 type opCounter struct {
-	mu sync.Mutex
-	n  map[string]int
+	mu   sync.Mutex
+	n    map[string]int
+	puts []map[string]types.AttributeValue
 }
 
 // option is a client option counting every call, before it is sent.
@@ -119,6 +122,9 @@ func (c *opCounter) option(o *dynamodb.Options) {
 					c.n = map[string]int{}
 				}
 				c.n[op]++
+				if put, ok := in.Parameters.(*dynamodb.PutItemInput); ok {
+					c.puts = append(c.puts, put.Item)
+				}
 				c.mu.Unlock()
 				return next.HandleInitialize(ctx, in)
 			}), middleware.Before)
@@ -129,6 +135,19 @@ func (c *opCounter) snapshot() map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return maps.Clone(c.n)
+}
+
+// putsSince returns the items put after the first n.
+func (c *opCounter) putsSince(n int) []map[string]types.AttributeValue {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.puts[n:])
+}
+
+func (c *opCounter) putCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.puts)
 }
 
 // calls are the operation calls made between two snapshots.
@@ -173,16 +192,18 @@ func historyDelay(ctx context.Context, engine *localenv.Engine, r *report) error
 	defer h.stop()
 	// Writes at random moments of the poller's cycle, as a client's come, and
 	// writes back to back, each as soon as the previous one's entry is in.
-	spaced, err := h.writeDelays(true)
+	delays, err := h.writeDelays(true)
 	if err != nil {
 		return err
 	}
-	backToBack, err := h.writeDelays(false)
-	if err != nil {
+	spaced := r.add(newSample("HistoryDelay/writes=spaced", delays))
+	if delays, err = h.writeDelays(false); err != nil {
 		return err
 	}
+	backToBack := r.add(newSample("HistoryDelay/writes=back-to-back", delays))
+	r.history = spaced
 	// What one read of the history takes: the resolution of the figures.
-	var reads durations
+	var reads []time.Duration
 	for range 10 {
 		a, err := h.s.must("GET", "/examRegProcesses/"+tenant+"/"+h.lastID+"/history?limit=1", "")
 		if err != nil {
@@ -190,15 +211,14 @@ func historyDelay(ctx context.Context, engine *localenv.Engine, r *report) error
 		}
 		reads = append(reads, a.took)
 	}
-	row := func(what string, d durations) string {
-		return fmt.Sprintf("| %s | **%s** | **%s** | %s | %s |", what, ms(d.median()), ms(d.quantile(0.9)), ms(slices.Min(d)), ms(slices.Max(d)))
+	readTime := newSample("HistoryRead", reads)
+	row := func(what string, d sample) string {
+		return fmt.Sprintf("| %s | **%s** %s | **%s** | %s | %s |", what, ms(d.median()), d.ci(), ms(d.quantile(0.9)), ms(d.min()), ms(d.max()))
 	}
 	window, err := streamBatchingWindow()
 	if err != nil {
 		return err
 	}
-	r.figure("delay from a write's answer to its entry in GET …/history",
-		fmt.Sprintf("about %.0f ms locally (median; p90 %.0f ms), polling the stream every %s", msf(spaced.median()), msf(spaced.quantile(0.9)), wholeMS(localenv.HistoryPollInterval)))
 	r.section("Delay from a write to its history entry", fmt.Sprintf(`
 With the local pipeline running on the service's table (localenv.WriteHistory: it polls the engine's
 stream, every %s once the stream is drained, and hands each batch to history.Writer.Handle, the
@@ -224,7 +244,7 @@ wait up to that long to gather a batch before it invokes the history writer, plu
 (and its cold start when a new instance starts). None of that is measured here.`,
 		wholeMS(localenv.HistoryPollInterval), historyWrites, historyWrites/2, wholeMS(historyPollEvery),
 		row("at random moments", spaced), row("back to back", backToBack),
-		wholeMS(historyPollEvery), ms(reads.median()), wholeMS(localenv.HistoryPollInterval), wholeMS(localenv.HistoryPollInterval), window))
+		wholeMS(historyPollEvery), ms(readTime.median()), wholeMS(localenv.HistoryPollInterval), wholeMS(localenv.HistoryPollInterval), window))
 	return nil
 }
 
@@ -233,8 +253,8 @@ wait up to that long to gather a batch before it invokes the history writer, plu
 // answer to the answer of GET …/history that first showed its entry. When
 // spaced, each write starts a random 0 to HistoryPollInterval after the
 // previous entry appeared.
-func (h *historyPipeline) writeDelays(spaced bool) (durations, error) {
-	var delays durations
+func (h *historyPipeline) writeDelays(spaced bool) ([]time.Duration, error) {
+	var delays []time.Duration
 	for i := range historyWrites {
 		if spaced {
 			time.Sleep(rand.N(localenv.HistoryPollInterval))
@@ -283,7 +303,3 @@ func streamBatchingWindow() (string, error) {
 	}
 	return "", fmt.Errorf("template.yaml: no DynamoDB stream event with a MaximumBatchingWindowInSeconds")
 }
-
-func msf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func wholeMS(d time.Duration) string { return fmt.Sprintf("%d ms", d.Milliseconds()) }

@@ -1,12 +1,13 @@
-// Command bench measures the service and writes BENCHMARKS.md (`make bench`):
-// the handlers' CPU time and allocations against their floors (from the
-// output of the handler benchmarks), DynamoDB requests and on-demand cost per
-// operation and per history entry, the delay from a write to its history
-// entry, cold start under the Lambda Runtime Interface Emulator against a
-// hello-world function, binary sizes and what each dependency costs, warm
-// overhead against a bare SDK call, batch concurrency behind a delaying
-// proxy, and behaviour at scale. Every target is a count or a ratio of two
-// things measured in the same run, so it holds on a busy machine.
+// Command bench measures the service and writes BENCHMARKS.md (`make bench`),
+// with SVG charts beside it: each function's cold start under the Lambda
+// Runtime Interface Emulator against a hello-world and a bare-SDK floor, and
+// its arm64 bootstrap size; warm latency end to end under the emulator;
+// DynamoDB requests and on-demand cost per operation and per history entry;
+// how a batch's time grows with its operations; the delay from a write to its
+// history entry; and, from the handler benchmarks' output, CPU time and
+// allocations per request. Timings are summarised with benchstat's
+// statistics and written in the Go benchmark format too, for
+// `go tool benchstat` to compare two runs.
 package main
 
 import (
@@ -15,8 +16,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
 
@@ -25,20 +26,28 @@ import (
 
 func main() {
 	out := flag.String("out", "BENCHMARKS.md", "the report to write")
-	handlers := flag.String("handlers", "", "output of the handler benchmarks (go test -bench) to include")
+	charts := flag.String("charts", "docs/bench", "the directory to write the charts to, beside the report")
+	results := flag.String("results", "bin/bench-results.txt", "the timings in the Go benchmark format, for go tool benchstat")
+	handlers := flag.String("handlers", "", "output of the handler benchmarks (go test -bench) to summarise with benchstat")
 	flag.Parse()
-	if err := run(*out, *handlers); err != nil {
+	if err := run(*out, *charts, *results, *handlers); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-// report collects the sections of BENCHMARKS.md.
+// report collects the measurements and the sections of BENCHMARKS.md.
 type report struct {
-	sections []string
-	verdicts []string
-	// handlersTook is the time the handler benchmarks took, before this run.
-	handlersTook time.Duration
+	date, machine string
+	load          string // the load averages when the run began (/proc/loadavg)
+	samples       []sample
+	sections      []string
+
+	// What the opening section and the charts show.
+	cold    []coldStart
+	warm    []sample // get, list, patch, batch and the bare-SDK floor
+	costs   []costCase
+	history sample // the delay from a write to its history entry
 }
 
 func (r *report) section(title, body string) {
@@ -46,21 +55,12 @@ func (r *report) section(title, body string) {
 	fmt.Fprintf(os.Stderr, "\n== %s\n%s\n", title, strings.TrimSpace(body))
 }
 
-// verdict records a target: met or not, with the figure.
-func (r *report) verdict(target string, met bool, figure string) {
-	mark := "met"
-	if !met {
-		mark = "NOT MET"
-	}
-	r.verdicts = append(r.verdicts, fmt.Sprintf("| %s | %s | %s |", target, figure, mark))
+func (r *report) add(s sample) sample {
+	r.samples = append(r.samples, s)
+	return s
 }
 
-// figure records a measurement the Targets table shows without a target.
-func (r *report) figure(what, figure string) {
-	r.verdicts = append(r.verdicts, fmt.Sprintf("| %s | %s | no target |", what, figure))
-}
-
-func run(out, handlers string) error {
+func run(out, charts, results, handlers string) error {
 	start := time.Now()
 	ctx := context.Background()
 	engine, err := localenv.Start()
@@ -68,37 +68,22 @@ func run(out, handlers string) error {
 		return err
 	}
 	defer engine.Close()
-	r := &report{}
-	if handlers != "" {
-		b, err := os.ReadFile(handlers)
-		if err != nil {
-			return err
-		}
-		body, err := handlerSection(string(b), r)
-		if err != nil {
-			return fmt.Errorf("%s: %w", handlers, err)
-		}
-		r.section("Handler CPU and allocations against their floors", body)
-		r.handlersTook = benchmarksTook(string(b))
+	r := &report{
+		date: start.UTC().Format("2006-01-02"),
+		machine: fmt.Sprintf("%s, %d cores, %s/%s, %s, moto %s",
+			cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), motoVersion()),
+	}
+	// The machine may be shared: its load says how far to trust the timings.
+	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
+		r.load = strings.Join(strings.Fields(string(load))[:3], ", ")
 	}
 	steps := []struct {
 		name string
 		fn   func(context.Context, *localenv.Engine, *report) error
 	}{
+		{"Lambda functions under the emulator", lambdaFunctions},
 		{"requests and cost", requestsAndCost},
 		{"history delay", historyDelay},
-		{"cold start", coldStart},
-		{"warm overhead", warmOverhead},
-		{"batch concurrency", batchConcurrency},
-		{"scale", scale},
-	}
-	if only := os.Getenv("BENCH_ONLY"); only != "" { // for working on one measurement
-		steps = slices.DeleteFunc(steps, func(s struct {
-			name string
-			fn   func(context.Context, *localenv.Engine, *report) error
-		}) bool {
-			return s.name != only
-		})
 	}
 	for _, s := range steps {
 		fmt.Fprintf(os.Stderr, "bench: %s (%v so far)\n", s.name, time.Since(start).Round(time.Second))
@@ -106,23 +91,66 @@ func run(out, handlers string) error {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 	}
-	return os.WriteFile(out, []byte(r.markdown(time.Since(start))), 0o644)
+	if handlers != "" {
+		body, err := handlerSection(handlers)
+		if err != nil {
+			return err
+		}
+		r.section("Handler CPU time and allocations", body)
+	}
+	chartFiles, err := r.drawCharts(charts)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(results), 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(results)
+	if err != nil {
+		return err
+	}
+	err = writeBenchfmt(f, []string{"goos: " + runtime.GOOS, "goarch: " + runtime.GOARCH, "cpu: " + cpuModel(), "pkg: github.com/certhub/examreg/cmd/bench"}, r.samples)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	rel, err := filepath.Rel(filepath.Dir(out), charts)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(out, []byte(r.markdown(time.Since(start), filepath.ToSlash(rel), chartFiles)), 0o644)
 }
 
-func (r *report) markdown(took time.Duration) string {
-	var b strings.Builder
-	b.WriteString("# Benchmarks\n\nWritten by `make bench` (`go run ./cmd/bench`); do not edit by hand.\n\n")
-	fmt.Fprintf(&b, "Machine: %s, %d cores, %s/%s, %s; DynamoDB engine: moto %s (serialized, see README); run took %v",
-		cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), motoVersion(), took.Round(time.Second))
-	if r.handlersTook > 0 {
-		fmt.Fprintf(&b, ", after %v of handler benchmarks", r.handlersTook.Round(time.Second))
+// handlerSection summarises the handler benchmarks with `go tool benchstat`.
+func handlerSection(file string) (string, error) {
+	out, err := exec.Command("go", "tool", "benchstat", file).Output()
+	if err != nil {
+		return "", fmt.Errorf("go tool benchstat %s: %w", file, err)
 	}
-	b.WriteString(".\n\n")
-	b.WriteString("Every target is a count, or a ratio of two things measured in the same run: absolute times on\n")
-	b.WriteString("moto and a shared 2-core machine are not Lambda's, their ratios are what the targets speak of.\n\n")
-	b.WriteString("## Targets\n\n| target | measured | |\n|---|---|---|\n")
-	b.WriteString(strings.Join(r.verdicts, "\n") + "\n\n")
-	b.WriteString(strings.Join(r.sections, "\n"))
+	return fmt.Sprintf("Each operation end to end through its http.Handler with DynamoDB answered at the HTTP transport\n"+
+		"by canned, realistic responses (pkg/api/bench_test.go): no engine and no network, so the figures are\n"+
+		"the CPU time and allocations the service spends per request. Beside each operation is its floor,\n"+
+		"Benchmark<Op>Floor: the SDK alone making the same DynamoDB calls on the same canned answers, so\n"+
+		"the difference is what the service adds to the SDK. HarnessOnly is the request and recorder each\n"+
+		"operation's figure includes and its floor's does not. `go tool benchstat` on the output of the\n"+
+		"handler benchmarks (median ± 95%% confidence interval over the runs):\n\n```\n%s```", out), nil
+}
+
+func (r *report) markdown(took time.Duration, charts string, files chartFiles) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `# Benchmarks
+
+Written by `+"`make bench`"+` (`+"`go run ./cmd/bench`"+`) on %s; do not edit by hand.
+Machine: %s; load average when the run began: %s; cmd/bench took %v.
+The timings are also written in the Go benchmark format to bin/bench-results.txt, so that
+`+"`go tool benchstat old.txt new.txt`"+` compares two runs.
+
+`, r.date, r.machine, r.load, took.Round(time.Second))
+	b.WriteString(r.glance(charts, files))
+	b.WriteString("\n# For maintainers\n\n")
+	b.WriteString(strings.ReplaceAll(strings.Join(r.sections, "\n"), "](CHARTS/", "]("+charts+"/"))
 	return b.String()
 }
 
@@ -137,16 +165,13 @@ func cpuModel() string {
 }
 
 func motoVersion() string {
-	out, err := exec.Command(pythonForMoto(), "-c", "import moto; print(moto.__version__)").Output()
+	python := os.Getenv("MOTO_PYTHON")
+	if python == "" {
+		python = "python3"
+	}
+	out, err := exec.Command(python, "-c", "import moto; print(moto.__version__)").Output()
 	if err != nil {
 		return "?"
 	}
 	return strings.TrimSpace(string(out))
-}
-
-func pythonForMoto() string {
-	if p := os.Getenv("MOTO_PYTHON"); p != "" {
-		return p
-	}
-	return "python3"
 }

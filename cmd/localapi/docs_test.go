@@ -29,16 +29,6 @@ import (
 	"github.com/certhub/examreg/pkg/dev/motoserver"
 )
 
-// With LOCALAPI_TEST_MAIN set the test binary is localapi itself, so that
-// tests can run the server as `make run` does.
-func TestMain(m *testing.M) {
-	if os.Getenv("LOCALAPI_TEST_MAIN") != "" {
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
-
 // chromiumInstall is what installs the browser the page is checked in.
 const chromiumInstall = "apt-get update && apt-get install -y chromium"
 

@@ -10,13 +10,16 @@
 // it prints one for the demo tenant. It reads the environment the Lambda
 // functions read (TABLE_NAME, MAX_PROCESSES_PER_TENANT, TENANT_CLAIM) and
 // listens on 127.0.0.1:$PORT (default 3000). Ctrl-C (or SIGTERM, SIGHUP)
-// stops everything it started; it then says "stopped" and exits 0.
+// stops everything it started; it then prints, from the metrics of the
+// request log lines, each operation's requests, errors and p50/p99 latency,
+// says "stopped" and exits 0.
 package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -49,7 +52,9 @@ func main() {
 // run serves until a signal, and returns once everything it started has
 // stopped.
 func run() (err error) {
-	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil))) // one JSON line per request
+	// One JSON line per request, whose metrics the summary also reads.
+	requests := &summary{}
+	slog.SetDefault(slog.New(slog.NewJSONHandler(io.MultiWriter(os.Stdout, requests), nil)))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	defer func() {
@@ -119,6 +124,7 @@ Another token: make token TENANT=<id>. Ctrl-C stops the server.
 
 `, addr, bulkload.DemoTenant, token)
 
+	defer requests.Print(os.Stderr) // once the server has stopped
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -11,5 +11,5 @@ import (
 
 func main() {
 	st, log := function.Init()
-	lambda.Start((&history.Writer{Store: st, Log: log}).Handle)
+	lambda.Start((&history.Writer{Store: st, Log: log, MetricsNamespace: function.MetricsNamespace()}).Handle)
 }

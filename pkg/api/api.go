@@ -46,18 +46,22 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// MetricsNamespace is the CloudWatch namespace of the metrics each
+	// request's log line carries; "" means emf.DefaultNamespace.
+	MetricsNamespace string
 }
 
 // Server holds the handlers of every operation.
 type Server struct {
-	cfg Config
-	log *slog.Logger
-	now func() time.Time
+	cfg     Config
+	log     *slog.Logger
+	now     func() time.Time
+	metrics metricDirectives
 }
 
 // New returns a Server.
 func New(cfg Config) *Server {
-	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	s := &Server{cfg: cfg, log: cfg.Logger, now: cfg.Now, metrics: newMetricDirectives(cfg.MetricsNamespace)}
 	if s.log == nil {
 		s.log = slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	}

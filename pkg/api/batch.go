@@ -115,6 +115,7 @@ func (s *Server) batch(ctx context.Context, c *call) (*response, error) {
 	work()
 	wg.Wait()
 
+	c.countBatch(results)
 	answer := batchAnswer{Results: results}
 	for _, r := range results {
 		if r.Status == 200 {

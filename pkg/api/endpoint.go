@@ -23,6 +23,7 @@ type call struct {
 	tenant    string
 	requestID string
 	actor     examreg.Actor
+	batch     *batchCount // what a batch did, for its metrics
 }
 
 // response is a successful answer: status 200 with a JSON body.
@@ -53,7 +54,8 @@ func (r *response) with(name, value string) *response {
 
 // serve runs one request: it identifies it, checks the caller's credentials
 // and tenant before anything else is read (except for the router's own 404
-// and 405, op ""), runs the operation, writes the answer, and logs one line.
+// and 405, op ""), runs the operation, writes the answer, and logs one line,
+// which is also the request's metrics (metricAttrs).
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, op Op, handle func(*Server, context.Context, *call) (*response, error)) {
 	start := time.Now()
 	ctx, stats := store.WithStats(r.Context())
@@ -82,7 +84,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op Op, handle fun
 		writeJSON(w, status, resp.body)
 	}
 
-	requests, capacity := stats.Snapshot()
+	usage := stats.Usage()
 	attrs := []slog.Attr{
 		slog.String("request_id", c.requestID),
 		slog.String("operation", string(op)),
@@ -90,14 +92,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op Op, handle fun
 		slog.String("tenant", c.tenant),
 		slog.Int("status", status),
 		slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000),
-		slog.Int("ddb_requests", requests),
-		slog.Float64("ddb_capacity", capacity),
+		slog.Int("ddb_requests", usage.Requests),
+		slog.Float64("ddb_capacity", usage.Capacity()),
 	}
 	level := slog.LevelInfo
 	if status >= 500 {
 		level = slog.LevelError
 		attrs = append(attrs, slog.String("error", err.Error()))
 	}
+	attrs = append(attrs, s.metricAttrs(c, status, start, usage)...)
 	s.log.LogAttrs(ctx, level, "request", attrs...)
 }
 

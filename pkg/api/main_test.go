@@ -67,6 +67,7 @@ type env struct {
 // envConfig is what options can change.
 type envConfig struct {
 	api.Config
+	client  []func(*dynamodb.Options)
 	handler func(http.Handler) http.Handler
 	history bool
 	fault   *storeFault
@@ -75,6 +76,14 @@ type envConfig struct {
 type envOption func(*envConfig)
 
 func withLimit(n int) envOption { return func(c *envConfig) { c.MaxProcessesPerTenant = n } }
+
+// withEndpoint sends the service's DynamoDB requests to url (a fault proxy).
+// Engine only.
+func withEndpoint(url string) envOption {
+	return func(c *envConfig) {
+		c.client = append(c.client, func(o *dynamodb.Options) { o.BaseEndpoint = &url })
+	}
+}
 
 // withDeadline gives every request a deadline, as Lambda does.
 func withDeadline(d time.Duration) envOption {
@@ -123,7 +132,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		t.Fatal("withFault is for the fake: use newFakeEnv")
 	}
 	calls := &callLog{}
-	st := dynamotest.NewTable(t, calls.record)
+	st := dynamotest.NewTable(t, append(cfg.client, calls.record)...)
 	cfg.Store = st
 	e := serve(t, cfg.Config, cfg.handler)
 	e.store, e.calls = st, calls

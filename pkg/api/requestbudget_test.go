@@ -6,7 +6,7 @@ import (
 )
 
 // TestDynamoDBRequestsPerOperation holds each operation to its budget of
-// DynamoDB requests (README.md, the table), counted at the SDK. Each case
+// DynamoDB requests (docs/architecture.md, "The table"), counted at the SDK. Each case
 // works on a record of its own, so that any one can run alone.
 func TestDynamoDBRequestsPerOperation(t *testing.T) {
 	e := newEnv(t)

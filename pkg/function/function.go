@@ -27,7 +27,7 @@ import (
 
 // Environment lists the variables an HTTP function reads: what
 // template.yaml must give each of them (a test holds the two together).
-var Environment = []string{"TABLE_NAME", "MAX_PROCESSES_PER_TENANT", "TENANT_CLAIM"}
+var Environment = []string{"TABLE_NAME", "MAX_PROCESSES_PER_TENANT", "TENANT_CLAIM", "METRICS_NAMESPACE"}
 
 // ServeHTTP runs route as the function's handler behind API Gateway, on the
 // table $TABLE_NAME; it does not return.
@@ -62,10 +62,15 @@ func Init() (*store.Store, *slog.Logger) {
 
 // APIConfig is the configuration every front door of the API shares, as the
 // environment sets it: MAX_PROCESSES_PER_TENANT (default
-// api.DefaultMaxProcessesPerTenant) and TENANT_CLAIM (default
-// api.DefaultTenantClaim). The caller adds the Store and the FrontDoor.
+// api.DefaultMaxProcessesPerTenant), TENANT_CLAIM (default
+// api.DefaultTenantClaim) and METRICS_NAMESPACE (default
+// emf.DefaultNamespace). The caller adds the Store and the FrontDoor.
 func APIConfig() (api.Config, error) {
-	cfg := api.Config{MaxProcessesPerTenant: api.DefaultMaxProcessesPerTenant, TenantClaim: TenantClaim()}
+	cfg := api.Config{
+		MaxProcessesPerTenant: api.DefaultMaxProcessesPerTenant,
+		TenantClaim:           TenantClaim(),
+		MetricsNamespace:      MetricsNamespace(),
+	}
 	if v := os.Getenv("MAX_PROCESSES_PER_TENANT"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
@@ -83,6 +88,10 @@ func TenantClaim() string {
 	}
 	return api.DefaultTenantClaim
 }
+
+// MetricsNamespace is $METRICS_NAMESPACE: the CloudWatch namespace of the
+// metrics in every function's log lines ("" means emf.DefaultNamespace).
+func MetricsNamespace() string { return os.Getenv("METRICS_NAMESPACE") }
 
 // connect returns the Store over the table $TABLE_NAME.
 func connect() (*store.Store, error) {

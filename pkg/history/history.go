@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/wI2L/jsondiff"
@@ -29,16 +30,25 @@ import (
 type Writer struct {
 	Store *store.Store
 	Log   *slog.Logger
+	// MetricsNamespace is the CloudWatch namespace of the metrics each
+	// batch's log line carries; "" means emf.DefaultNamespace.
+	MetricsNamespace string
 }
 
-// Handle writes the entries of a batch of stream records.
+// Handle writes the entries of a batch of stream records, and logs one line
+// for the batch that is also its metrics (see batchMetrics).
 func (w *Writer) Handle(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
 	// An empty list rather than null: both mean success to Lambda, and AWS
 	// documents the empty one.
 	resp := events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{}}
+	var m batchMetrics
+	defer func() {
+		w.Log.LogAttrs(ctx, slog.LevelInfo, "history batch", m.attrs(w.MetricsNamespace, time.Now())...)
+	}()
 	for i, r := range e.Records {
-		written, err := w.write(ctx, r)
+		result, err := w.write(ctx, r)
 		if err != nil {
+			m.failures++
 			w.Log.LogAttrs(ctx, slog.LevelError, "history entry not written", slog.String("event_id", r.EventID),
 				slog.String("sequence_number", r.Change.SequenceNumber), slog.String("error", err.Error()))
 			for _, failed := range e.Records[i:] {
@@ -46,7 +56,8 @@ func (w *Writer) Handle(ctx context.Context, e events.DynamoDBEvent) (events.Dyn
 			}
 			return resp, nil
 		}
-		if written {
+		m.handled(r, result)
+		if result == written {
 			w.Log.LogAttrs(ctx, slog.LevelInfo, "history entry written", slog.String("event_id", r.EventID),
 				slog.String("keys", keysOf(r)), slog.String("event", r.EventName))
 		}
@@ -58,10 +69,10 @@ func (w *Writer) Handle(ctx context.Context, e events.DynamoDBEvent) (events.Dyn
 // create, update or patch as the patch from the version before, a delete as
 // an entry of its own, whose deleter the delete recorded in a deletion item
 // (a stream's REMOVE carries only the record as it was).
-func (w *Writer) write(ctx context.Context, r events.DynamoDBEventRecord) (bool, error) {
+func (w *Writer) write(ctx context.Context, r events.DynamoDBEventRecord) (outcome, error) {
 	c, err := store.ChangeFromStream(r)
 	if err != nil || !c.IsProcess() {
-		return false, err
+		return notAProcess, err
 	}
 	tenant, id := c.Record()
 	var (
@@ -71,7 +82,7 @@ func (w *Writer) write(ctx context.Context, r events.DynamoDBEventRecord) (bool,
 	switch c.EventName {
 	case "INSERT", "MODIFY":
 		if entry, err = examreg.ChangeOf(c.Before(), c.After(), Diff); err != nil {
-			return false, err
+			return 0, err
 		}
 		image = c.AfterJSON()
 	case "REMOVE":
@@ -80,13 +91,17 @@ func (w *Writer) write(ctx context.Context, r events.DynamoDBEventRecord) (bool,
 		case err == examreg.ErrNotFound: // removed other than through the API: no deleter to name
 			d = store.Deletion{At: examreg.Timestamp(c.At)}
 		case err != nil:
-			return false, err
+			return 0, err
 		}
 		entry = examreg.DeletionOf(c.Before(), d.By, d.At, d.RequestID)
 	default:
-		return false, fmt.Errorf("history: stream event %q", c.EventName)
+		return 0, fmt.Errorf("history: stream event %q", c.EventName)
 	}
-	return w.Store.PutHistoryEntry(ctx, tenant, id, entry, image)
+	ok, err := w.Store.PutHistoryEntry(ctx, tenant, id, entry, image)
+	if err != nil || !ok {
+		return alreadyWritten, err
+	}
+	return written, nil
 }
 
 // Diff is the RFC 6902 patch jsondiff makes between the JSON texts of two

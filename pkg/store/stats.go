@@ -4,18 +4,34 @@ import (
 	"context"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
 )
 
-// Stats counts the DynamoDB requests made on behalf of one API request and
-// the capacity they consumed, for the request log. Requests are counted once
-// per operation call, not per SDK retry.
+// Usage is what the DynamoDB requests made on behalf of one API request
+// cost: the figures of its log line and of its metrics.
+type Usage struct {
+	// Requests counts operation calls, not SDK attempts.
+	Requests int
+	// ReadUnits and WriteUnits are the capacity units DynamoDB reported.
+	ReadUnits, WriteUnits float64
+	// Retries counts the SDK's attempts beyond each call's first: a
+	// throttled, failed or unanswered attempt sent again.
+	Retries int
+	// ConflictsRetried counts the writes run again after losing a race: a
+	// failed condition on the record, or a transaction conflict.
+	ConflictsRetried int
+}
+
+// Capacity is the capacity units consumed, read and write.
+func (u Usage) Capacity() float64 { return u.ReadUnits + u.WriteUnits }
+
+// Stats counts the Usage of one API request.
 type Stats struct {
-	mu       sync.Mutex
-	requests int
-	capacity float64
+	mu    sync.Mutex
+	usage Usage
 }
 
 type statsKey struct{}
@@ -27,21 +43,39 @@ func WithStats(ctx context.Context) (context.Context, *Stats) {
 	return context.WithValue(ctx, statsKey{}, st), st
 }
 
-// Snapshot returns the requests made and the capacity units they consumed.
-func (st *Stats) Snapshot() (requests int, capacity float64) {
+// Usage returns what has been counted so far.
+func (st *Stats) Usage() Usage {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.requests, st.capacity
+	return st.usage
 }
 
-func (st *Stats) add(capacity []types.ConsumedCapacity) {
+func (st *Stats) add(result any, attempts int) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.requests++
-	for _, c := range capacity {
-		if c.CapacityUnits != nil {
-			st.capacity += *c.CapacityUnits
+	st.usage.Requests++
+	st.usage.Retries += max(attempts-1, 0)
+	read := isRead(result)
+	for _, c := range consumed(result) {
+		switch {
+		case c.ReadCapacityUnits != nil || c.WriteCapacityUnits != nil:
+			st.usage.ReadUnits += deref(c.ReadCapacityUnits)
+			st.usage.WriteUnits += deref(c.WriteCapacityUnits)
+		case read:
+			st.usage.ReadUnits += deref(c.CapacityUnits)
+		default:
+			st.usage.WriteUnits += deref(c.CapacityUnits)
 		}
+	}
+}
+
+// conflictRetried counts, in the Stats of ctx if any, a write about to run
+// again after losing a race.
+func conflictRetried(ctx context.Context) {
+	if st, ok := ctx.Value(statsKey{}).(*Stats); ok {
+		st.mu.Lock()
+		st.usage.ConflictsRetried++
+		st.mu.Unlock()
 	}
 }
 
@@ -53,14 +87,18 @@ func Instrument(o *dynamodb.Options) {
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 				out, md, err := next.HandleInitialize(ctx, in)
 				if st, ok := ctx.Value(statsKey{}).(*Stats); ok {
-					st.add(consumed(out.Result))
+					attempts, _ := retry.GetAttemptResults(md)
+					st.add(out.Result, len(attempts.Results))
 				}
 				return out, md, err
 			}), middleware.After)
 	})
 }
 
-// consumed is the capacity an operation's output reports.
+// consumed is the capacity an operation's output reports. With
+// ReturnConsumedCapacity TOTAL, DynamoDB reports only CapacityUnits: read
+// or write by the operation that consumed them (a transaction's condition
+// checks count with its writes).
 func consumed(result any) []types.ConsumedCapacity {
 	switch out := result.(type) {
 	case *dynamodb.GetItemOutput:
@@ -79,9 +117,24 @@ func consumed(result any) []types.ConsumedCapacity {
 	return nil
 }
 
+func isRead(result any) bool {
+	switch result.(type) {
+	case *dynamodb.GetItemOutput, *dynamodb.QueryOutput, *dynamodb.BatchGetItemOutput:
+		return true
+	}
+	return false
+}
+
 func one(c *types.ConsumedCapacity) []types.ConsumedCapacity {
 	if c == nil {
 		return nil
 	}
 	return []types.ConsumedCapacity{*c}
+}
+
+func deref(f *float64) float64 {
+	if f == nil {
+		return 0
+	}
+	return *f
 }

@@ -133,9 +133,6 @@ const (
 	gsi1        = "gsi1"
 )
 
-// ProcessKey is the key of the item that stores the process id of tenant.
-func ProcessKey(tenant, id string) (pk, sk string) { return tenantPK(tenant), processSK(id) }
-
 func tenantPK(tenant string) string              { return "TENANT#" + tenant }
 func processSK(id string) string                 { return processPrefix + id }
 func examSK(id string) string                    { return examPrefix + id }

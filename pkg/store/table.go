@@ -60,3 +60,7 @@ func (s *Store) CreateTable(ctx context.Context, properties json.RawMessage) (cr
 	}
 	return true, nil
 }
+
+// ProcessKey returns the partition and sort key of a tenant's process item,
+// for tools that read the table directly.
+func ProcessKey(tenant, id string) (pk, sk string) { return tenantPK(tenant), processSK(id) }

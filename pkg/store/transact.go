@@ -48,6 +48,7 @@ func (s *Store) transact(ctx context.Context, items []types.TransactWriteItem) (
 		if !r.wait(ctx) {
 			return nil, examreg.ErrBusy
 		}
+		conflictRetried(ctx)
 	}
 }
 

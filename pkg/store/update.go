@@ -78,6 +78,7 @@ func (s *Store) update(ctx context.Context, tenant string, current *examreg.Proc
 		if !r.wait(ctx) {
 			return nil, examreg.ErrBusy
 		}
+		conflictRetried(ctx)
 	}
 }
 

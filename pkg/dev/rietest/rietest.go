@@ -6,7 +6,8 @@
 // the Runtime API for the next invocation, and the emulator answers an
 // invocation POSTed to it with what the function returned.
 //
-// What the emulator does, as measured with the pinned Version:
+// What the emulator does, as measured with the version go.mod's tool
+// directive pins:
 //   - It listens at once (a few tens of milliseconds) but prints nothing when
 //     it does: readiness is found by polling. It starts the bootstrap lazily,
 //     on the first invocation, which therefore carries the function's init.
@@ -42,11 +43,9 @@ import (
 	"time"
 )
 
-// The emulator this package is tested with.
-const (
-	Module  = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
-	Version = "v0.0.0-20261030222936-bef5c4ba774d"
-)
+// Package is the emulator's command, a tool directive of go.mod, which pins
+// its version.
+const Package = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
 
 // EnvBinary names the variable that may give the emulator's path.
 const EnvBinary = "AWS_LAMBDA_RIE"
@@ -83,13 +82,14 @@ func RepoRoot() (string, error) {
 	}
 }
 
-// InstallCommand is the command that installs the emulator where Find looks.
+// InstallCommand is the command that builds the emulator, at the version
+// go.mod pins, where Find looks.
 func InstallCommand() string {
 	bin := "bin"
 	if root, err := RepoRoot(); err == nil {
 		bin = filepath.Join(root, "bin")
 	}
-	return "GOBIN=" + bin + " go install " + Module + "@" + Version
+	return "go build -o " + filepath.Join(bin, "aws-lambda-rie") + " " + Package
 }
 
 // Find returns the emulator's path: $AWS_LAMBDA_RIE, or else

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -44,6 +43,7 @@ type event struct {
 		FunctionResponseTypes      []string
 		BisectBatchOnFunctionError bool
 		MaximumRetryAttempts       *int
+		MaximumRecordAgeInSeconds  *int
 		DestinationConfig          struct {
 			OnFailure struct{ Destination map[string][]string }
 		}
@@ -188,10 +188,11 @@ func TestTemplateRoutesFunctionsAndEventsAgree(t *testing.T) {
 // table's stream, filtered to process items (checkProcessFilter); failed records reported one by one
 // (history.Writer.Handle answers with batchItemFailures, which Lambda
 // ignores without ReportBatchItemFailures and retries the whole batch); a
-// failing batch split to isolate the record; a bounded number of retries
-// (-1, the default, retries a poisoned record until it expires, holding up
-// its shard); and the records that still fail kept in a queue of the
-// template rather than dropped.
+// failing batch split to isolate the record; retries for as long as the
+// stream holds the record (no retry limit, a maximum record age of the
+// stream's 24 hours or none), so that no history entry is lost to a passing
+// fault; and a record that still fails then described in a queue of the
+// template rather than dropped unseen.
 func checkStreamEvent(t *testing.T, tpl *samtemplate.Template, name string, ev event) {
 	t.Helper()
 	p := ev.Properties
@@ -208,8 +209,11 @@ func checkStreamEvent(t *testing.T, tpl *samtemplate.Template, name string, ev e
 	if !p.BisectBatchOnFunctionError {
 		t.Errorf("event %s: BisectBatchOnFunctionError is not true", name)
 	}
-	if n := p.MaximumRetryAttempts; n == nil || *n < 0 || *n > 10000 {
-		t.Errorf("event %s: MaximumRetryAttempts %s, want a number of retries from 0 to 10000 (not -1: forever)", name, retries(n))
+	if n := p.MaximumRetryAttempts; n != nil && *n != -1 {
+		t.Errorf("event %s: MaximumRetryAttempts %d, want -1 (retry until the record's age ends it)", name, *n)
+	}
+	if age := p.MaximumRecordAgeInSeconds; age != nil && *age != -1 && *age < streamRetention {
+		t.Errorf("event %s: MaximumRecordAgeInSeconds %d drops records the stream still holds, want -1 or at least %d", name, *age, streamRetention)
 	}
 	dest := p.DestinationConfig.OnFailure.Destination["Fn::GetAtt"]
 	if len(dest) != 2 || dest[1] != "Arn" || tpl.Resources[dest[0]].Type != "AWS::SQS::Queue" {
@@ -218,12 +222,8 @@ func checkStreamEvent(t *testing.T, tpl *samtemplate.Template, name string, ev e
 	checkProcessFilter(t, p.FilterCriteria.Filters)
 }
 
-func retries(n *int) string {
-	if n == nil {
-		return "not given (or not a number)"
-	}
-	return strconv.Itoa(*n)
-}
+// streamRetention is how long a DynamoDB stream keeps a record, in seconds.
+const streamRetention = 24 * 60 * 60
 
 // checkProcessFilter evaluates a stream event's filter pattern, as Lambda
 // does before invoking the function, on stream records of each kind of item

@@ -44,15 +44,21 @@ import (
 // failed to process, or an error when the whole batch failed.
 type Handler func(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error)
 
-// MaxAttempts is how many deliveries in a row a record may fail before the
-// batch holding it is dropped (logged as an error), as Lambda does once
-// MaximumRetryAttempts is spent. A delivery fails when the handler returns an
-// error, panics or reports a failed record. The first retry waits
-// FirstBackoff, each next one twice as long (1.5 s in all before a drop).
+// A failed delivery (the handler returned an error, panicked or reported a
+// failed record) is retried, as the history writer's event source mapping
+// retries it (template.yaml: no retry limit, a maximum record age of the
+// stream's 24 hours): the first retry after FirstBackoff, each next one
+// twice as long, up to MaxBackoff, until the first record to deliver again
+// is older than maxRecordAge; that record is then dropped (logged as an
+// error).
 const (
-	MaxAttempts  = 5
 	FirstBackoff = 100 * time.Millisecond
+	MaxBackoff   = time.Second
 )
+
+// maxRecordAge is the age at which a failing record is dropped; a variable
+// for the tests.
+var maxRecordAge = 24 * time.Hour
 
 // maxErrorBackoff bounds the pause after failed calls to the stream.
 const maxErrorBackoff = 5 * time.Second
@@ -92,9 +98,9 @@ func LatestStreamARN(ctx context.Context, db *dynamodb.Client, table string) (st
 // failed record (the records before it are done); an itemIdentifier that is
 // not a sequence number of the batch fails the whole batch. When h returns an
 // error or panics, the whole batch is delivered again. Each failure is logged,
-// and the retry waits (see MaxAttempts); once the first record to deliver
-// again has failed MaxAttempts deliveries in a row, the records of the last
-// delivery are dropped and logged as an error.
+// and the retry waits (see FirstBackoff); once the first record to deliver
+// again is older than the stream keeps records (24 hours), it is dropped and
+// logged as an error.
 //
 // Errors reading the stream, or converting its records, are logged and
 // retried with a growing pause. Run returns nil when ctx ends, and an error
@@ -238,21 +244,22 @@ func (p *poller) readShard(ctx context.Context, s *shard) (int, error) {
 			s.after, s.at, s.failures = e.Records[first-1].Change.SequenceNumber, "", 0
 			return first, nil
 		}
-		from := e.Records[first].Change.SequenceNumber
+		failed := e.Records[first].Change
 		if first == 0 { // no progress: the same records again
 			s.failures++
 		} else {
 			s.failures = 1
 		}
-		s.at = from
+		s.at = failed.SequenceNumber
 		seqs := []any{"first", e.Records[0].Change.SequenceNumber, "last", e.Records[len(e.Records)-1].Change.SequenceNumber, "records", len(e.Records)}
-		if s.failures >= MaxAttempts {
-			p.log.Error("streampoller: dropping a batch that failed every attempt", append(seqs, "reason", reason, "attempts", s.failures)...)
-			s.after, s.at, s.failures = e.Records[len(e.Records)-1].Change.SequenceNumber, "", 0
-			return len(e.Records), nil
+		if age := time.Since(failed.ApproximateCreationDateTime.Time); age > maxRecordAge {
+			p.log.Error("streampoller: dropping a record that kept failing until it was "+maxRecordAge.String()+" old",
+				"sequence_number", failed.SequenceNumber, "reason", reason, "attempts", s.failures)
+			s.after, s.at, s.failures = failed.SequenceNumber, "", 0
+			return first + 1, nil
 		}
-		p.log.Warn("streampoller: batch failed; retrying from "+from, append(seqs, "reason", reason, "attempt", s.failures)...)
-		if !sleep(ctx, FirstBackoff<<(s.failures-1)) {
+		p.log.Warn("streampoller: batch failed; retrying from "+failed.SequenceNumber, append(seqs, "reason", reason, "attempt", s.failures)...)
+		if !sleep(ctx, min(FirstBackoff<<min(s.failures-1, 10), MaxBackoff)) {
 			return 0, nil
 		}
 	}

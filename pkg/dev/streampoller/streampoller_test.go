@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -412,29 +413,54 @@ func TestRedeliversAFailedBatchWhole(t *testing.T) {
 	}
 }
 
-func TestDropsABatchAfterMaxAttempts(t *testing.T) {
-	tb := newTable(t)
-	rec := &recorder{fail: func(_ int, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-		for _, r := range e.Records {
-			if sk(r) == "2" {
-				return events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{{ItemIdentifier: r.Change.SequenceNumber}}}, nil
+// TestRetriesAFailingRecordWhileTheStreamKeepsIt: a record that fails is
+// delivered again, however many times, as Lambda does with no retry limit;
+// once it is older than the stream keeps records it is dropped, alone, and
+// the records after it go on.
+func TestRetriesAFailingRecordWhileTheStreamKeepsIt(t *testing.T) {
+	failingTwo := func(times int) *recorder {
+		failed := 0
+		return &recorder{fail: func(_ int, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+			for _, r := range e.Records {
+				if sk(r) == "2" && (times < 0 || failed < times) {
+					failed++
+					return events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{{ItemIdentifier: r.Change.SequenceNumber}}}, nil
+				}
 			}
+			return events.DynamoDBEventResponse{}, nil
+		}}
+	}
+	t.Run("retried", func(t *testing.T) {
+		tb := newTable(t)
+		rec := failingTwo(7) // more than the 5 attempts this poller once allowed
+		_, l := run(t, tb, 10, rec.handle)
+		tb.putAll(t, "1", "2", "3")
+		waitFor(t, "record 2 delivered after 7 failures", func() bool { return len(rec.sks()) == 8 })
+		want := [][]string{{"1", "2", "3"}}
+		for range 7 {
+			want = append(want, []string{"2", "3"})
 		}
-		return events.DynamoDBEventResponse{}, nil
-	}}
-	_, l := run(t, tb, 10, rec.handle)
-	tb.putAll(t, "1", "2", "3")
-	waitFor(t, "the drop", func() bool { return strings.Contains(l.String(), "dropping") })
-	tb.putAll(t, "4")
-	waitFor(t, "the next record", func() bool { d := rec.sks(); return fmt.Sprint(d[len(d)-1]) == "[4]" })
-	want := [][]string{{"1", "2", "3"}}
-	for range streampoller.MaxAttempts - 1 {
-		want = append(want, []string{"2", "3"})
-	}
-	want = append(want, []string{"4"})
-	if got := rec.sks(); fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("deliveries %v, want %v", got, want)
-	}
+		if got := rec.sks(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("deliveries %v, want %v", got, want)
+		}
+		if strings.Contains(l.String(), "dropping") {
+			t.Errorf("a record was dropped:\n%s", l)
+		}
+	})
+	t.Run("too old", func(t *testing.T) {
+		streampoller.SetMaxRecordAge(t, time.Nanosecond) // every record is too old once it fails
+		tb := newTable(t)
+		rec := failingTwo(-1)
+		_, l := run(t, tb, 10, rec.handle)
+		tb.putAll(t, "1", "2", "3")
+		waitFor(t, "the drop", func() bool { return strings.Contains(l.String(), "dropping") })
+		tb.putAll(t, "4")
+		waitFor(t, "the next record", func() bool { d := rec.sks(); return slices.Contains(d[len(d)-1], "4") })
+		got := rec.sks()
+		if fmt.Sprint(got[0]) != "[1 2 3]" || fmt.Sprint(slices.Concat(got[1:]...)) != "[3 4]" {
+			t.Errorf("deliveries %v, want [1 2 3], then 3 and 4 (2 dropped alone)", got)
+		}
+	})
 }
 
 func TestBatchSize(t *testing.T) {
