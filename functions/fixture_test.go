@@ -20,6 +20,7 @@ import (
 	"github.com/certhub/examreg/pkg/dev/dynamotest"
 	"github.com/certhub/examreg/pkg/dev/localenv"
 	"github.com/certhub/examreg/pkg/examreg"
+	"github.com/certhub/examreg/pkg/history"
 	"github.com/certhub/examreg/pkg/lambdahttp"
 	"github.com/certhub/examreg/pkg/store"
 )
@@ -42,6 +43,7 @@ func newFixture(t *testing.T) *fixture {
 		MaxProcessesPerTenant: 1000,
 		TenantClaim:           api.DefaultTenantClaim,
 		Logger:                slog.New(slog.DiscardHandler),
+		Diff:                  history.Diff,
 	})}
 }
 
@@ -78,7 +80,7 @@ func (f *fixture) get(t *testing.T, id string) (int, process) {
 func newFixtureFor(t *testing.T, op api.Op) *fixture {
 	t.Helper()
 	f := newFixture(t)
-	if op == api.OpHistory || op == api.OpHistoryVersion {
+	if slices.Contains([]api.Op{api.OpHistory, api.OpHistoryVersion, api.OpCompare, api.OpRestore}, op) {
 		f.writeHistory(t)
 	}
 	return f

@@ -33,6 +33,7 @@ import (
 	"github.com/certhub/examreg/pkg/dev/devauth"
 	"github.com/certhub/examreg/pkg/dev/localenv"
 	"github.com/certhub/examreg/pkg/function"
+	"github.com/certhub/examreg/pkg/history"
 )
 
 func main() {
@@ -105,6 +106,7 @@ func run() (err error) {
 		return err
 	}
 	cfg.Store, cfg.FrontDoor, cfg.Logger = st, devauth.Verifier{Secret: devauth.SecretFromEnv()}, slog.Default()
+	cfg.Diff = history.Diff // compare answers with the history's own patches
 	// Not a ServeMux: it would redirect paths such as //x and /a/../b before
 	// the API's router saw them, and the API answers every path itself.
 	handler := withDocs(api.New(cfg).Handler())

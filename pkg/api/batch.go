@@ -23,6 +23,7 @@ const (
 type batchOperation struct {
 	operation, id   string
 	patchDirectives *jsondoc.Value
+	version         *jsondoc.Value
 	problems        []examreg.FieldError
 }
 
@@ -43,9 +44,9 @@ type batchAnswer struct {
 	Results      []batchResult `json:"results"`
 }
 
-// batch: POST /examRegProcesses/{tenantId}/batch with 1 to 100 patch and
-// delete operations. Each runs through the same code path as PATCH or
-// DELETE, concurrently (batchInFlight at a time), except that operations on
+// batch: POST /examRegProcesses/{tenantId}/batch with 1 to 100 patch,
+// delete and restore operations. Each runs through the same code path as
+// PATCH, DELETE or a restore, concurrently (batchInFlight at a time), except that operations on
 // the same id run one after another in request order. One operation's
 // failure never fails another; results[i] answers operations[i].
 func (s *Server) batch(ctx context.Context, c *call) (*response, error) {
@@ -171,6 +172,8 @@ func parseBatchOperation(raw jsondoc.Value) batchOperation {
 			}
 		case "patch_directives":
 			op.patchDirectives = &m.Value
+		case "version":
+			op.version = &m.Value
 		default:
 			op.problems = append(op.problems, examreg.FieldError{Field: m.Name, Message: "unknown field"})
 		}
@@ -199,24 +202,42 @@ func (s *Server) runBatchOperation(ctx context.Context, c *call, op batchOperati
 	if !examreg.ValidID(op.id) {
 		problems = append(problems, examreg.FieldError{Field: "id", Message: `is required and must match ^[\w|-]+$`})
 	}
-	if op.operation != "patch" && op.operation != "delete" {
-		problems = append(problems, examreg.FieldError{Field: "operation", Message: `must be "patch" or "delete"`})
+	if op.operation != "patch" && op.operation != "delete" && op.operation != "restore" {
+		problems = append(problems, examreg.FieldError{Field: "operation", Message: `must be "patch", "delete" or "restore"`})
 	}
-	if op.operation == "delete" && op.patchDirectives != nil {
-		problems = append(problems, examreg.FieldError{Field: "patch_directives", Message: "must not be sent with a delete"})
+	if op.operation != "patch" && op.patchDirectives != nil {
+		problems = append(problems, examreg.FieldError{Field: "patch_directives", Message: "is sent with a patch only"})
 	}
 	if op.operation == "patch" && op.patchDirectives == nil {
 		problems = append(problems, examreg.FieldError{Field: "patch_directives", Message: "is required"})
 	}
+	var version int64
+	switch {
+	case op.operation != "restore" && op.version != nil:
+		problems = append(problems, examreg.FieldError{Field: "version", Message: "is sent with a restore only"})
+	case op.operation == "restore" && op.version == nil:
+		problems = append(problems, examreg.FieldError{Field: "version", Message: "is required"})
+	case op.operation == "restore":
+		if op.version.Kind() == jsondoc.KindNumber {
+			version, _ = strconv.ParseInt(op.version.Text(), 10, 64)
+		}
+		if version < 1 {
+			problems = append(problems, examreg.FieldError{Field: "version", Message: "must be a positive integer"})
+		}
+	}
 	if problems != nil {
 		return nil, examreg.Invalid("invalid batch operation", problems...)
 	}
-	if op.operation == "patch" {
+	switch op.operation {
+	case "patch":
 		patch, err := examreg.ParsePatchValue(*op.patchDirectives, "patch_directives")
 		if err != nil {
 			return nil, err
 		}
 		return s.patchRecord(ctx, c, op.id, patch, ifMatch{}, read)
+	case "restore":
+		saved, _, err := s.restoreRecord(ctx, c, op.id, version, ifMatch{}, "")
+		return saved, err
 	}
 	return nil, s.deleteRecord(ctx, c, op.id, ifMatch{})
 }

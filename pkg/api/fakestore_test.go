@@ -54,9 +54,9 @@ type fakeTenant struct {
 	keys          map[string]fakeKey
 	// history holds each record's versions, oldest first.
 	history map[string][]fakeVersion
-	// deletions holds the write id of each record's last deletion, which
+	// deletions holds the last delete of each deleted id: its write id
 	// tells a delete sent again from a second delete (see DeleteProcess).
-	deletions map[string]string
+	deletions map[string]store.Deletion
 }
 
 // fakeKey is a create's Idempotency-Key.
@@ -86,7 +86,7 @@ func (f *fakeStore) begin(tenant string) (*fakeTenant, func()) {
 func (f *fakeStore) tenant(name string) *fakeTenant {
 	t := f.tenants[name]
 	if t == nil {
-		t = &fakeTenant{processes: map[string]*examreg.Process{}, exams: map[string]bool{}, keys: map[string]fakeKey{}, history: map[string][]fakeVersion{}, deletions: map[string]string{}}
+		t = &fakeTenant{processes: map[string]*examreg.Process{}, exams: map[string]bool{}, keys: map[string]fakeKey{}, history: map[string][]fakeVersion{}, deletions: map[string]store.Deletion{}}
 		f.tenants[name] = t
 	}
 	return t
@@ -151,7 +151,7 @@ func (f *fakeStore) load(tenant, kind string, lines ...string) error {
 			if err != nil {
 				return err
 			}
-			if err := t.write(t.processes[p.ID()], bulk.Loaded(p, i+1, t.processes[p.ID()])); err != nil {
+			if err := t.write(t.processes[p.ID()], bulk.Loaded(p, i+1, t.processes[p.ID()], t.deleted(p.ID()))); err != nil {
 				return err
 			}
 		default:
@@ -171,6 +171,15 @@ func (t *fakeTenant) write(before, after *examreg.Process) error {
 	t.processes[after.ID()] = after
 	t.history[after.ID()] = append(t.history[after.ID()], fakeVersion{entry, after.AppendJSON(nil)})
 	return nil
+}
+
+// deleted is the version of the delete of the record id when it is deleted,
+// else 0.
+func (t *fakeTenant) deleted(id string) int64 {
+	if t.processes[id] != nil {
+		return 0
+	}
+	return t.deletions[id].Version
 }
 
 // missingExams is the conflict the real store answers when a write names
@@ -212,33 +221,7 @@ func projectedJSON(p *examreg.Process, fields [][]string) []byte {
 	if fields == nil {
 		return p.AppendJSON(nil)
 	}
-	return jsondoc.ObjectValue(projected(p.Members(), fields)).AppendJSON(nil)
-}
-
-func projected(members []jsondoc.Member, paths [][]string) []jsondoc.Member {
-	var kept []jsondoc.Member
-	for _, m := range members {
-		var whole bool
-		var inner [][]string
-		for _, path := range paths {
-			switch {
-			case path[0] != m.Name:
-			case len(path) == 1:
-				whole = true
-			default:
-				inner = append(inner, path[1:])
-			}
-		}
-		switch {
-		case whole:
-			kept = append(kept, m)
-		case inner != nil && m.Value.Kind() == jsondoc.KindObject:
-			if members := projected(m.Value.Members(), inner); members != nil {
-				kept = append(kept, jsondoc.Member{Name: m.Name, Value: jsondoc.ObjectValue(members)})
-			}
-		}
-	}
-	return kept
+	return jsondoc.ObjectValue(examreg.Projected(p.Members(), fields)).AppendJSON(nil)
 }
 
 // ListProcesses pages in id order. A page ends with a key when records
@@ -338,6 +321,15 @@ func (f *fakeStore) UpdateProcess(_ context.Context, tenant, id string, change s
 	if err != nil {
 		return nil, err
 	}
+	return t.replace(current, next)
+}
+
+// replace writes next over current, as the real store's update does: not
+// at all when it changes nothing a client writes.
+func (t *fakeTenant) replace(current, next *examreg.Process) (*examreg.Process, error) {
+	if next.Unchanged(current) {
+		return current, nil
+	}
 	added := slices.DeleteFunc(next.ExamIDs(), func(exam string) bool { return slices.Contains(current.ExamIDs(), exam) })
 	if err := t.missingExams(added, next.ExamIDs()); err != nil {
 		return nil, err
@@ -360,7 +352,7 @@ func (f *fakeStore) DeleteProcess(_ context.Context, tenant, id string, versions
 	}
 	p := t.processes[id]
 	switch {
-	case p == nil && t.deletions[id] == by.WriteID:
+	case p == nil && t.deletions[id].WriteID == by.WriteID:
 		return nil // this write's own deletion, as the real store recognises a retry
 	case p == nil:
 		return examreg.ErrNotFound
@@ -370,8 +362,10 @@ func (f *fakeStore) DeleteProcess(_ context.Context, tenant, id string, versions
 		return examreg.ErrIfMatch
 	}
 	delete(t.processes, id)
-	t.deletions[id] = by.WriteID
 	t.history[id] = append(t.history[id], fakeVersion{entry: examreg.DeletionOf(p, by.UserID, examreg.Timestamp(by.Now), by.RequestID)})
+	created, _ := p.Member("sys_created_at")
+	createdBy, _ := p.Member("sys_created_by_id")
+	t.deletions[id] = store.Deletion{WriteID: by.WriteID, Version: p.Version() + 1, CreatedAt: created.Text(), CreatedBy: createdBy.Text()}
 	return nil
 }
 
@@ -442,12 +436,92 @@ func (f *fakeStore) History(_ context.Context, tenant, id string, opt store.Hist
 func (f *fakeStore) HistoryVersion(_ context.Context, tenant, id string, version int64) (store.Record, error) {
 	t, unlock := f.begin(tenant)
 	defer unlock()
+	return t.image(id, version)
+}
+
+// image is version of a record as its history holds it: an ENOTFOUND
+// error, as the real store's, for a version it does not hold or a delete.
+func (t *fakeTenant) image(id string, version int64) (store.Record, error) {
 	for _, v := range t.history[id] {
 		if v.entry.Version == version && v.image != nil {
 			return store.Record{JSON: v.image, Version: version}, nil
 		}
 	}
-	return store.Record{}, examreg.Errorf(examreg.ENOTFOUND, "this version of the exam reg process is not in its history")
+	return store.Record{}, examreg.Errorf(examreg.ENOTFOUND, "version %d of the exam reg process is not in its history, or is its delete", version)
+}
+
+func (f *fakeStore) LatestVersion(_ context.Context, tenant, id string) (store.Record, error) {
+	t, unlock := f.begin(tenant)
+	defer unlock()
+	for _, v := range slices.Backward(t.history[id]) {
+		if v.image != nil {
+			return store.Record{JSON: v.image, Version: v.entry.Version}, nil
+		}
+	}
+	return store.Record{}, examreg.ErrNotFound
+}
+
+func (f *fakeStore) HistoryAsOf(_ context.Context, tenant, id string, at time.Time) (store.Record, error) {
+	t, unlock := f.begin(tenant)
+	defer unlock()
+	for _, v := range slices.Backward(t.history[id]) {
+		if v.entry.At <= examreg.Timestamp(at) {
+			if v.image == nil {
+				break
+			}
+			return store.Record{JSON: v.image, Version: v.entry.Version}, nil
+		}
+	}
+	return store.Record{}, examreg.ErrNotFound
+}
+
+// RestoreProcess restores as the real store does, its outcomes checked in
+// its order: the version, then the record (or, deleted, the key, the exams
+// and the tenant's limit, as a create).
+func (f *fakeStore) RestoreProcess(_ context.Context, tenant, id string, version int64, maxPerTenant int, idem *store.Idempotency, restore store.RestoreFunc) (*examreg.Process, *store.Replay, error) {
+	t, unlock := f.begin(tenant)
+	defer unlock()
+	rec, err := t.image(id, version)
+	if err != nil {
+		return nil, nil, err
+	}
+	old, err := examreg.ParseStoredProcess(rec.JSON)
+	if err != nil {
+		return nil, nil, err
+	}
+	current := t.processes[id]
+	if current != nil && current.IsLocked() {
+		return nil, nil, examreg.ErrLocked
+	}
+	next, err := restore(current, old, t.deletions[id])
+	if err != nil {
+		return nil, nil, err
+	}
+	if idem != nil && (current == nil || !next.Unchanged(current)) {
+		if k, held := t.keys[idem.Key]; held && !k.expires.Before(time.Now()) {
+			if k.fingerprint != idem.Fingerprint {
+				return nil, nil, store.ErrKeyReused
+			}
+			return nil, &store.Replay{ID: k.id, Answer: k.answer}, nil
+		}
+	}
+	if current != nil {
+		saved, err := t.replace(current, next)
+		if err == nil && idem != nil && saved != current {
+			t.keys[idem.Key] = fakeKey{fingerprint: idem.Fingerprint, id: id, answer: idem.Answer, expires: idem.Expires}
+		}
+		return saved, nil, err
+	}
+	if err := t.missingExams(next.ExamIDs(), next.ExamIDs()); err != nil {
+		return nil, nil, err
+	}
+	if len(t.processes) >= maxPerTenant {
+		return nil, nil, examreg.ErrLimit
+	}
+	if idem != nil {
+		t.keys[idem.Key] = fakeKey{fingerprint: idem.Fingerprint, id: id, answer: idem.Answer, expires: idem.Expires}
+	}
+	return next, nil, t.write(nil, next)
 }
 
 // TestTheFakeAnswersAsTheEngine runs one script of requests on the engine

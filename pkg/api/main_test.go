@@ -22,8 +22,10 @@ import (
 	"github.com/certhub/examreg/pkg/dev/bulkload"
 	"github.com/certhub/examreg/pkg/dev/devauth"
 	"github.com/certhub/examreg/pkg/dev/dynamotest"
+	"github.com/certhub/examreg/pkg/dev/faultproxy"
 	"github.com/certhub/examreg/pkg/dev/localenv"
 	"github.com/certhub/examreg/pkg/dev/openapi"
+	"github.com/certhub/examreg/pkg/history"
 	"github.com/certhub/examreg/pkg/store"
 )
 
@@ -83,6 +85,14 @@ func withEndpoint(url string) envOption {
 	return func(c *envConfig) {
 		c.client = append(c.client, func(o *dynamodb.Options) { o.BaseEndpoint = &url })
 	}
+}
+
+// faultEnv is an env on the engine whose DynamoDB requests pass through a
+// fault proxy.
+func faultEnv(t *testing.T, opts ...envOption) (*env, *faultproxy.Proxy) {
+	t.Helper()
+	p := dynamotest.NewFaultProxy(t)
+	return newEnv(t, append(opts, withEndpoint(p.URL))...), p
 }
 
 // withDeadline gives every request a deadline, as Lambda does.
@@ -171,6 +181,7 @@ func newFakeEnv(t *testing.T, opts ...envOption) *env {
 
 // serve starts the API over HTTP for the test.
 func serve(t *testing.T, cfg api.Config, wrap func(http.Handler) http.Handler) *env {
+	cfg.Diff = history.Diff
 	srv := httptest.NewServer(wrap(api.New(cfg).Handler()))
 	t.Cleanup(srv.Close)
 	return &env{t: t, url: srv.URL, token: mint(t, "alice", "t1")}

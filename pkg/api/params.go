@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/certhub/examreg/pkg/examreg"
 	"github.com/certhub/examreg/pkg/store"
@@ -145,6 +146,27 @@ func (m ifMatch) check(p *examreg.Process) error {
 		return nil
 	}
 	return examreg.ErrIfMatch
+}
+
+// version reads a version (of the parameter name, from the path when where
+// says so): a positive integer without leading zeros, or 0 after noting the
+// problem.
+func (p *params) version(name, value, where string) int64 {
+	v, err := strconv.ParseInt(value, 10, 64)
+	if err != nil || v < 1 || strconv.FormatInt(v, 10) != value {
+		p.problem(name, where+"must be a positive integer without leading zeros")
+		return 0
+	}
+	return v
+}
+
+// instant reads an RFC 3339 time.
+func (p *params) instant(name string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, p.Get(name))
+	if err != nil {
+		p.problem(name, "must be an RFC 3339 date-time, such as 2026-01-31T12:00:00Z")
+	}
+	return t
 }
 
 // limit reads the `limit` parameter of a paged read: 1 to 1000, or 0 when

@@ -18,6 +18,7 @@ import (
 
 	"github.com/certhub/examreg/pkg/dev/samtemplate"
 	"github.com/certhub/examreg/pkg/dev/streampoller"
+	"github.com/certhub/examreg/pkg/examreg"
 	"github.com/certhub/examreg/pkg/history"
 	"github.com/certhub/examreg/pkg/store"
 )
@@ -36,6 +37,12 @@ func TestPoliciesAllowExactlyWhatEachFunctionCalls(t *testing.T) {
 	e.load("t1", "registrations", `{"id":"r1","name":"R","student_id":"c1","exam_id":"exam-a","date":"2026-01-02T03:04:05Z","status":"failed","process_id":"`+used+`"}`)
 	patch := `[{"op":"replace","path":"/name","value":"P2"}]`
 	addExam := `[{"op":"add","path":"/exam_ids/-","value":"exam-b"}]`
+	// Records with their first version in the history, changed since (one
+	// deleted), for the restores, the comparisons and the reads as of now.
+	restorable, widened, deleted := e.createWithHistory("Restorable"), e.createWithHistory("Widened"), e.createWithHistory("Deleted")
+	expect(t, e.do("PATCH", "/examRegProcesses/t1/"+restorable, patch), 200)
+	expect(t, e.do("PATCH", "/examRegProcesses/t1/"+widened, `[{"op":"replace","path":"/exam_ids","value":["exam-b"]}]`), 200)
+	expect(t, e.do("DELETE", "/examRegProcesses/t1/"+deleted, ""), 200)
 	scenarios := map[string][]struct{ method, path, body string }{
 		"create":   {{"POST", "/examRegProcesses/t1", processBody("C")}, {"POST", "/examRegProcesses/t1", processBody("C", "exam-zz")}},
 		"list":     {{"GET", "/examRegProcesses/t1?limit=1", ""}, {"GET", "/examRegProcesses/t1?fields=name&consistentRead=true", ""}},
@@ -48,13 +55,17 @@ func TestPoliciesAllowExactlyWhatEachFunctionCalls(t *testing.T) {
 			id, patch, id, patch, fresh, addExam, used, id)}},
 		"history":        {{"GET", "/examRegProcesses/t1/" + id + "/history?limit=1", ""}, {"GET", "/examRegProcesses/t1/never/history", ""}},
 		"historyversion": {{"GET", "/examRegProcesses/t1/" + id + "/history/1", ""}, {"GET", "/examRegProcesses/t1/" + id + "/history/99", ""}},
+		"compare":        {{"GET", "/examRegProcesses/t1/" + restorable + "/compare?from=1", ""}, {"GET", "/examRegProcesses/t1/" + restorable + "/compare?from=1&to=1", ""}},
+		"restore": {{"POST", "/examRegProcesses/t1/" + restorable + "/history/1/restore", ""}, {"POST", "/examRegProcesses/t1/" + widened + "/history/1/restore", ""},
+			{"POST", "/examRegProcesses/t1/" + deleted + "/history/1/restore", ""}},
 	}
+	scenarios["get"] = append(scenarios["get"], struct{ method, path, body string }{"GET", "/examRegProcesses/t1/" + restorable + "?asOf=" + time.Now().UTC().Format(time.RFC3339Nano), ""})
 	tpl, err := samtemplate.LoadDefault()
 	if err != nil {
 		t.Fatal(err)
 	}
 	// In this order: the deletes come last, then the history they made.
-	for _, op := range []string{"create", "list", "get", "update", "patch", "eligible", "delete", "batch", "history", "historyversion"} {
+	for _, op := range []string{"create", "list", "get", "update", "patch", "eligible", "delete", "batch", "history", "historyversion", "compare", "restore"} {
 		t.Run(op, func(t *testing.T) {
 			mark := e.calls.mark()
 			// Each function also makes the warm-up read at init.
@@ -73,6 +84,25 @@ func TestPoliciesAllowExactlyWhatEachFunctionCalls(t *testing.T) {
 		expect(t, e.do("DELETE", "/examRegProcesses/t1/"+doomed, ""), 200)
 		checkHistoryWriterPolicy(t, e, tpl)
 	})
+}
+
+// createWithHistory creates a record in t1 and writes its first history
+// entry as the history writer would, and returns its id.
+func (e *env) createWithHistory(name string) string {
+	e.t.Helper()
+	id := e.create(name)["id"].(string)
+	p, err := e.store.ReadProcess(context.Background(), "t1", id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	entry, err := examreg.ChangeOf(nil, p, history.Diff)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.store.PutHistoryEntry(context.Background(), "t1", id, entry, p.AppendJSON(nil)); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
 }
 
 // checkHistoryWriterPolicy runs the history writer on the stream of

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"net/url"
 	"time"
@@ -89,14 +90,24 @@ func nextPage(resp *response, c *call, q *params, key string) {
 	resp.with("X-Exclusive-Start-Key", key).with("Link", "<"+next.String()+`>; rel="next"`)
 }
 
-// get: GET /examRegProcesses/{tenantId}/{id}.
+// get: GET /examRegProcesses/{tenantId}/{id}; with asOf, as it was then.
 func (s *Server) get(ctx context.Context, c *call) (*response, error) {
 	id := c.r.PathValue("id")
-	q := parseQuery(c.r, "fields", "consistentRead")
+	q := parseQuery(c.r, "fields", "consistentRead", "asOf")
 	opt := q.readOptions()
 	q.pathID("id", id)
+	var at time.Time
+	if q.Has("asOf") {
+		at = q.instant("asOf")
+		if q.Has("consistentRead") {
+			q.problem("consistentRead", "cannot be combined with asOf: a read as of a past instant reads the history")
+		}
+	}
 	if err := q.err(); err != nil {
 		return nil, err
+	}
+	if q.Has("asOf") {
+		return s.getAsOf(ctx, c, id, at, opt.Fields)
 	}
 	rec, err := s.cfg.Store.GetProcess(ctx, c.tenant, id, opt)
 	if err != nil {
@@ -212,6 +223,18 @@ func (s *Server) deleteRecord(ctx context.Context, c *call, id string, cond ifMa
 		versions = cond.versions
 	}
 	return s.cfg.Store.DeleteProcess(ctx, c.tenant, id, versions, c.actor)
+}
+
+// noBody checks that a request that takes no body sent none.
+func noBody(c *call) error {
+	body, err := readBody(c.r, "application/json")
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		return examreg.Invalid("this operation takes no request body", examreg.FieldError{Field: "", Message: "must be empty"})
+	}
+	return nil
 }
 
 // noQuery checks that a write has no query parameters and a valid path id.

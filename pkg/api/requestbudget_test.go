@@ -29,10 +29,10 @@ func TestDynamoDBRequestsPerOperation(t *testing.T) {
 		{"patch removing an exam", []string{"exam-a", "exam-b"}, "PATCH", "/{id}", func(string) string { return `[{"op":"remove","path":"/exam_ids/1"}]` }, "GetItem,PutItem"},
 		{"patch adding an exam", []string{"exam-a"}, "PATCH", "/{id}", func(string) string { return `[{"op":"add","path":"/exam_ids/-","value":"exam-b"}]` }, "GetItem,TransactWriteItems"},
 		{"eligible", nil, "GET", "/eligible/c1/exam-a", nil, "GetItem,Query,Query"},
-		{"delete", []string{"exam-a"}, "DELETE", "/{id}", nil, "Query,TransactWriteItems"},
+		{"delete", []string{"exam-a"}, "DELETE", "/{id}", nil, "GetItem,Query,TransactWriteItems"},
 		{"batch of a patch and a delete", []string{"exam-a"}, "POST", "/batch", func(id string) string {
 			return `{"operations":[{"operation":"patch","id":"` + id + `","patch_directives":[{"op":"replace","path":"/name","value":"B"}]},{"operation":"delete","id":"` + id + `"}]}`
-		}, "BatchGetItem,PutItem,Query,TransactWriteItems"},
+		}, "BatchGetItem,PutItem,GetItem,Query,TransactWriteItems"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var id string

@@ -33,6 +33,8 @@ const (
 	OpBatch          Op = "batch"
 	OpHistory        Op = "history"
 	OpHistoryVersion Op = "historyversion"
+	OpCompare        Op = "compare"
+	OpRestore        Op = "restore"
 )
 
 // The routes, one per operation. A Lambda function serves one (see Serve),
@@ -48,13 +50,15 @@ var (
 	History        = Route{OpHistory, http.MethodGet, "/examRegProcesses/{tenantId}/{id}/history", (*Server).history}
 	Eligible       = Route{OpEligible, http.MethodGet, "/examRegProcesses/{tenantId}/eligible/{contactId}/{examId}", (*Server).eligible}
 	HistoryVersion = Route{OpHistoryVersion, http.MethodGet, "/examRegProcesses/{tenantId}/{id}/history/{version}", (*Server).historyVersion}
+	Compare        = Route{OpCompare, http.MethodGet, "/examRegProcesses/{tenantId}/{id}/compare", (*Server).compare}
+	Restore        = Route{OpRestore, http.MethodPost, "/examRegProcesses/{tenantId}/{id}/history/{version}/restore", (*Server).restore}
 )
 
 // Routes is the route table. template.yaml, functions/ and events/ must
 // match it (a test holds them together). When two routes match one path,
 // the earlier wins: /examRegProcesses/t/eligible/history/5 is an eligibility
 // check (contact "history", exam "5"), not version 5 of record "eligible".
-var Routes = []Route{Create, List, Batch, Get, Update, Patch, Delete, History, Eligible, HistoryVersion}
+var Routes = []Route{Create, List, Batch, Get, Update, Patch, Delete, History, Eligible, HistoryVersion, Compare, Restore}
 
 // Handler serves the routes of the given operations (all of them when none
 // is given). A path no route matches is a 404, a known path with another

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"time"
 
 	"github.com/certhub/examreg/pkg/examreg"
 	"github.com/certhub/examreg/pkg/store"
@@ -23,4 +24,7 @@ type Store interface {
 	LatestRegistration(ctx context.Context, tenant, contactID, examID string) (*examreg.Registration, error)
 	History(ctx context.Context, tenant, id string, opt store.HistoryOptions) (store.HistoryPage, error)
 	HistoryVersion(ctx context.Context, tenant, id string, version int64) (store.Record, error)
+	LatestVersion(ctx context.Context, tenant, id string) (store.Record, error)
+	HistoryAsOf(ctx context.Context, tenant, id string, at time.Time) (store.Record, error)
+	RestoreProcess(ctx context.Context, tenant, id string, version int64, maxPerTenant int, idem *store.Idempotency, restore store.RestoreFunc) (*examreg.Process, *store.Replay, error)
 }

@@ -86,3 +86,33 @@ func validMemberName(s string) bool {
 	}
 	return true
 }
+
+// Projected is the members of members that paths (from ParseFields) select,
+// as a DynamoDB ProjectionExpression selects them: a path selects a member
+// whole, or members of it in turn, and an object of which nothing is
+// selected is left out.
+func Projected(members []jsondoc.Member, paths [][]string) []jsondoc.Member {
+	var kept []jsondoc.Member
+	for _, m := range members {
+		var whole bool
+		var inner [][]string
+		for _, path := range paths {
+			switch {
+			case path[0] != m.Name:
+			case len(path) == 1:
+				whole = true
+			default:
+				inner = append(inner, path[1:])
+			}
+		}
+		switch {
+		case whole:
+			kept = append(kept, m)
+		case inner != nil && m.Value.Kind() == jsondoc.KindObject:
+			if members := Projected(m.Value.Members(), inner); members != nil {
+				kept = append(kept, jsondoc.Member{Name: m.Name, Value: jsondoc.ObjectValue(members)})
+			}
+		}
+	}
+	return kept
+}

@@ -11,6 +11,7 @@ import (
 const (
 	OperationDelete   = "delete"
 	OperationBulkLoad = "bulk_load"
+	OperationRestore  = "restore"
 )
 
 // bookkeeping are the members a history entry carries itself, and so leaves
@@ -23,14 +24,15 @@ var bookkeeping = []string{"sys_version", "sys_last_modified_at", "sys_last_modi
 // ({} before the create) into the record at this version, bookkeeping left
 // out. Applying the patches of versions 1 to n in order to {} gives the
 // record at version n without its bookkeeping. A delete is an entry of its
-// own, with no patch.
+// own, with no patch. A restore names the version it put back.
 type HistoryEntry struct {
-	Version   int64           `json:"version"`
-	Operation string          `json:"operation"`
-	At        string          `json:"at"`
-	By        string          `json:"by"`
-	RequestID string          `json:"request_id"`
-	Patch     json.RawMessage `json:"patch,omitempty"`
+	Version      int64           `json:"version"`
+	Operation    string          `json:"operation"`
+	At           string          `json:"at"`
+	By           string          `json:"by"`
+	RequestID    string          `json:"request_id"`
+	RestoredFrom int64           `json:"restored_from,omitempty"`
+	Patch        json.RawMessage `json:"patch,omitempty"`
 }
 
 // Diff is an RFC 6902 patch generator (pkg/history's uses jsondiff): the
@@ -51,13 +53,16 @@ func ChangeOf(before, after *Process, diff Diff) (HistoryEntry, error) {
 	}
 	doc := after.Document()
 	context, _ := doc.Member("sys_last_security_context")
+	restored, _ := context.Member("restored_from")
+	restoredFrom, _ := restored.Int64()
 	return HistoryEntry{
-		Version:   after.Version(),
-		Operation: context.MemberText("operation"),
-		At:        doc.MemberText("sys_last_modified_at"),
-		By:        doc.MemberText("sys_last_modified_by_id"),
-		RequestID: context.MemberText("request_id"),
-		Patch:     patch,
+		Version:      after.Version(),
+		Operation:    context.MemberText("operation"),
+		At:           doc.MemberText("sys_last_modified_at"),
+		By:           doc.MemberText("sys_last_modified_by_id"),
+		RequestID:    context.MemberText("request_id"),
+		RestoredFrom: restoredFrom,
+		Patch:        patch,
 	}, nil
 }
 

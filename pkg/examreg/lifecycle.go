@@ -106,6 +106,34 @@ func Replace(current, p *Process, by Actor) (*Process, error) {
 	return p.update(append(serverFields(current), stamp(current.Version(), by)...), serverManaged...), nil
 }
 
+// Restore is the successor of current that puts back the members a client
+// writes as old, an earlier version of the record, held them. Every
+// server-managed member is carried over from current, as on a PUT; by names
+// the version restored in RestoredFrom.
+func Restore(current, old *Process, by Actor) *Process {
+	return old.update(append(serverFields(current), stamp(current.Version(), by)...), serverManaged...)
+}
+
+// Undelete is the record that brings old, an earlier version of a deleted
+// record, back under its id, at the version after its delete's (deleted):
+// the members a client writes as old held them, and the record's creation
+// (createdAt, createdBy; old's when empty) kept.
+func Undelete(old *Process, deleted int64, createdAt, createdBy string, by Actor) *Process {
+	created := []jsondoc.Member{{Name: "id", Value: jsondoc.StringValue(old.ID())}}
+	for _, c := range []jsondoc.Member{{Name: "sys_created_at", Value: jsondoc.StringValue(createdAt)}, {Name: "sys_created_by_id", Value: jsondoc.StringValue(createdBy)}} {
+		if c.Value.Text() == "" {
+			c.Value, _ = old.Member(c.Name)
+		}
+		created = append(created, c)
+	}
+	return old.update(append(created, stamp(deleted, by)...), serverManaged...)
+}
+
+// Unchanged reports whether p holds exactly the members a client writes
+// that stored holds: a write of p over stored would change nothing a
+// client wrote, so it writes nothing.
+func (p *Process) Unchanged(stored *Process) bool { return p.Fingerprint() == stored.Fingerprint() }
+
 // serverFields are the server-managed members of p.
 func serverFields(p *Process) []jsondoc.Member {
 	var kept []jsondoc.Member
@@ -156,6 +184,16 @@ func DecodeLoadedProcess(body []byte) (*Process, error) {
 	return nil, Invalid("invalid exam reg process: id "+missing.Message, missing)
 }
 
+// ParseStoredProcess is the process a JSON text the service wrote holds (a
+// version in a record's history), taken as it is.
+func ParseStoredProcess(text []byte) (*Process, error) {
+	doc, err := ParseJSON(text)
+	if err != nil {
+		return nil, err
+	}
+	return NewStoredProcess(doc.Members()), nil
+}
+
 // BulkLoad is one run of the bulk loader.
 type BulkLoad struct {
 	Tenant, ID, SourceFile string
@@ -164,12 +202,15 @@ type BulkLoad struct {
 
 // Loaded is p as a bulk load stores it, from line lineNo of the load's
 // file, over existing, the process stored under its id (nil when there is
-// none): the sys_bulk_load_* fields set; over an existing process, the next
-// of its versions and its creation kept; sys_version, the created and
-// modified times and users otherwise kept when the file gives them, set
-// when not; and sys_last_security_context recording the load (operation
-// bulk_load, the load's id as the request), as the change history reads it.
-func (l BulkLoad) Loaded(p *Process, lineNo int, existing *Process) *Process {
+// none), or after deleted, the version of the delete of a record that had
+// the id (0 when none did): the sys_bulk_load_* fields set; over an existing
+// process, the next of its versions and its creation kept; after a delete,
+// the version after the delete's, whatever the file says, so that the id's
+// versions never restart; sys_version, the created and modified times and
+// users otherwise kept when the file gives them, set when not; and
+// sys_last_security_context recording the load (operation bulk_load, the
+// load's id as the request), as the change history reads it.
+func (l BulkLoad) Loaded(p *Process, lineNo int, existing *Process, deleted int64) *Process {
 	now := jsondoc.StringValue(Timestamp(l.Now))
 	set := []jsondoc.Member{
 		{Name: "sys_bulk_load_pk", Value: jsondoc.StringValue(l.Tenant + "#" + l.ID)},
@@ -194,6 +235,9 @@ func (l BulkLoad) Loaded(p *Process, lineNo int, existing *Process) *Process {
 			}
 		}
 		defaults = defaults[1:] // the version is the stored one's next, whatever the file says
+	} else if deleted > 0 {
+		set = append(set, jsondoc.Member{Name: "sys_version", Value: jsondoc.IntValue(deleted + 1)})
+		defaults = defaults[1:]
 	}
 	for _, d := range defaults {
 		if _, given := p.Member(d.Name); !given {

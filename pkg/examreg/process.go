@@ -77,7 +77,16 @@ var processShape = objectOf(
 	field{"sys_snapshot_base_version", aNumber},
 	field{"sys_has_files_in_s3", aBoolean},
 	field{"sys_configuration_snapshot_id", aString},
-	field{"sys_last_security_context", stringsObject("user_id", "tenant_id", "request_id", "source_ip", "user_agent", "operation", "at")},
+	field{"sys_last_security_context", objectOf(
+		field{"user_id", aString},
+		field{"tenant_id", aString},
+		field{"request_id", aString},
+		field{"source_ip", aString},
+		field{"user_agent", aString},
+		field{"operation", aString},
+		field{"at", aString},
+		field{"restored_from", anInteger},
+	)},
 	field{"sys_calculated_field_errors", arrayOf(stringsObject("error", "field"))},
 )
 
@@ -193,7 +202,9 @@ type Actor struct {
 	SourceIP  string
 	UserAgent string
 	Operation string
-	Now       time.Time
+	// RestoredFrom is, for a restore, the version it puts back.
+	RestoredFrom int64
+	Now          time.Time
 }
 
 // Timestamp formats t the way every sys_*_at field is written: RFC 3339 in
@@ -215,13 +226,18 @@ func (a Actor) securityContext() jsondoc.Value {
 		}
 		a.UserAgent = a.UserAgent[:cut]
 	}
-	return jsondoc.ObjectValue([]jsondoc.Member{
+	members := []jsondoc.Member{
 		{Name: "at", Value: jsondoc.StringValue(Timestamp(a.Now))},
 		{Name: "operation", Value: jsondoc.StringValue(a.Operation)},
 		{Name: "request_id", Value: jsondoc.StringValue(a.RequestID)},
-		{Name: "source_ip", Value: jsondoc.StringValue(a.SourceIP)},
-		{Name: "tenant_id", Value: jsondoc.StringValue(a.TenantID)},
-		{Name: "user_agent", Value: jsondoc.StringValue(a.UserAgent)},
-		{Name: "user_id", Value: jsondoc.StringValue(a.UserID)},
-	})
+	}
+	if a.RestoredFrom > 0 {
+		members = append(members, jsondoc.Member{Name: "restored_from", Value: jsondoc.IntValue(a.RestoredFrom)})
+	}
+	return jsondoc.ObjectValue(append(members,
+		jsondoc.Member{Name: "source_ip", Value: jsondoc.StringValue(a.SourceIP)},
+		jsondoc.Member{Name: "tenant_id", Value: jsondoc.StringValue(a.TenantID)},
+		jsondoc.Member{Name: "user_agent", Value: jsondoc.StringValue(a.UserAgent)},
+		jsondoc.Member{Name: "user_id", Value: jsondoc.StringValue(a.UserID)},
+	))
 }

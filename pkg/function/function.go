@@ -30,8 +30,9 @@ import (
 var Environment = []string{"TABLE_NAME", "MAX_PROCESSES_PER_TENANT", "TENANT_CLAIM", "METRICS_NAMESPACE"}
 
 // ServeHTTP runs route as the function's handler behind API Gateway, on the
-// table $TABLE_NAME; it does not return.
-func ServeHTTP(route api.Route) {
+// table $TABLE_NAME; it does not return. Each of set changes the API's
+// configuration first: the compare function sets its Diff so.
+func ServeHTTP(route api.Route, set ...func(*api.Config)) {
 	st, log := Init()
 	cfg, err := APIConfig()
 	if err != nil {
@@ -39,6 +40,9 @@ func ServeHTTP(route api.Route) {
 	}
 	warm(log, st)
 	cfg.Store, cfg.FrontDoor, cfg.Logger = st, lambdahttp.Gateway{}, log
+	for _, f := range set {
+		f(&cfg)
+	}
 	lambdahttp.Start(api.New(cfg).Serve(route))
 }
 

@@ -5,7 +5,9 @@
 //
 // The stream delivers at least once and retries whole batches, so an entry
 // is written with a condition on its key and a record delivered again adds
-// nothing. A batch is written in stream order, so one record's entries are
+// nothing. A record's versions never repeat, so a key that holds another
+// entry is a fault: that record fails (store.ErrHistoryTaken) and is
+// retried and reported like any failure, never dropped. A batch is written in stream order, so one record's entries are
 // too; when a record fails, it and every record after it are reported as
 // failed (Lambda's ReportBatchItemFailures), and the next delivery starts
 // from it.

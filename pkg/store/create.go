@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -45,6 +46,22 @@ var ErrKeyReused = examreg.Errorf(examreg.EKEYREUSED, "this Idempotency-Key was 
 // A create whose reply was lost and which the SDK sent again finds its own
 // record (p's id is new: nothing else can have written it) and succeeds.
 func (s *Store) CreateProcess(ctx context.Context, tenant string, p *examreg.Process, maxPerTenant int, idem *Idempotency) (*Replay, error) {
+	replay, taken, err := s.insert(ctx, tenant, p, maxPerTenant, idem, nil)
+	if taken {
+		return nil, examreg.Errorf(examreg.ECONFLICT, "an exam reg process with this id already exists")
+	}
+	return replay, err
+}
+
+// errGuard is an insert whose guard failed.
+var errGuard = errors.New("store: the guard of an insert failed")
+
+// insert writes p under an id that holds no record, in one transaction
+// with the tenant's count, the checks of its exams, idem's key and, when not
+// nil, guard, a condition on another item (errGuard when it fails). taken
+// reports that another write holds the id; the insert's own earlier
+// attempt, whose reply was lost, counts as success.
+func (s *Store) insert(ctx context.Context, tenant string, p *examreg.Process, maxPerTenant int, idem *Idempotency, guard *types.ConditionCheck) (replay *Replay, taken bool, err error) {
 	items := []types.TransactWriteItem{
 		{Put: &types.Put{
 			TableName:                           aws.String(s.table),
@@ -64,36 +81,46 @@ func (s *Store) CreateProcess(ctx context.Context, tenant string, p *examreg.Pro
 			},
 		}},
 	}
-	keyAt := -1
+	keyAt, guardAt := -1, -1
 	if idem != nil {
 		keyAt = len(items)
 		items = append(items, s.idempotencyPut(tenant, p.ID(), idem))
+	}
+	if guard != nil {
+		guardAt = len(items)
+		items = append(items, types.TransactWriteItem{ConditionCheck: guard})
 	}
 	examsAt := len(items)
 	items = append(items, s.examChecks(tenant, p.ExamIDs())...)
 	reasons, err := s.transact(ctx, items)
 	if err != nil || reasons == nil {
-		return nil, err
+		return nil, false, err
 	}
 	if failed(reasons, 0) {
 		stored, err := s.failedItem(ctx, reasons[0], tenant, p.ID())
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if stored != nil && stored.RequestID() == p.RequestID() {
-			return nil, nil // our own first attempt
+			return nil, false, nil // our own first attempt
 		}
 	}
-	if keyAt >= 0 && failed(reasons, keyAt) {
-		return replayOf(reasons[keyAt].Item, idem)
+	switch {
+	case keyAt >= 0 && failed(reasons, keyAt):
+		replay, err := replayOf(reasons[keyAt].Item, idem)
+		return replay, false, err
+	case guardAt >= 0 && failed(reasons, guardAt):
+		return nil, false, errGuard
+	case failed(reasons, 0):
+		return nil, true, nil
 	}
 	if err := missingExams(reasons, examsAt, p.ExamIDs(), p.ExamIDs()); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if failed(reasons, 1) {
-		return nil, examreg.ErrLimit
+		return nil, false, examreg.ErrLimit
 	}
-	return nil, examreg.Errorf(examreg.ECONFLICT, "an exam reg process with this id already exists")
+	return nil, false, &examreg.Error{Code: examreg.EINTERNAL, Message: "internal error", Cause: errors.New("store: an insert was cancelled for no reason it names")}
 }
 
 // failedItem is the process whose condition failed in a transaction: the

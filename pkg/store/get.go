@@ -83,17 +83,30 @@ const MaxBatchRead = 100
 // BatchGetItem (resending the keys DynamoDB leaves unprocessed) and returns
 // those that exist, by id.
 func (s *Store) ReadProcesses(ctx context.Context, tenant string, ids []string) (map[string]*examreg.Process, error) {
-	if len(ids) > MaxBatchRead {
-		return nil, fmt.Errorf("store: %d ids in one batch read, at most %d", len(ids), MaxBatchRead)
-	}
-	found := make(map[string]*examreg.Process, len(ids))
-	if len(ids) == 0 {
-		return found, nil
-	}
 	keys := make([]map[string]types.AttributeValue, len(ids))
 	for i, id := range ids {
 		keys[i] = key(tenantPK(tenant), processSK(id))
 	}
+	items, err := s.batchGet(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	found := make(map[string]*examreg.Process, len(items))
+	for _, item := range items {
+		p := processOf(item)
+		found[p.ID()] = p
+	}
+	return found, nil
+}
+
+// batchGet reads up to MaxBatchRead items with one consistent BatchGetItem,
+// resending the keys DynamoDB leaves unprocessed, and returns those that
+// exist, in no particular order.
+func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+	if len(keys) > MaxBatchRead {
+		return nil, fmt.Errorf("store: %d keys in one batch read, at most %d", len(keys), MaxBatchRead)
+	}
+	var found []map[string]types.AttributeValue
 	pending := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
 	r := s.retrier(ctx)
 	for len(keys) > 0 {
@@ -101,10 +114,7 @@ func (s *Store) ReadProcesses(ctx context.Context, tenant string, ids []string) 
 		if err != nil {
 			return nil, translate(err)
 		}
-		for _, item := range out.Responses[s.table] {
-			p := processOf(item)
-			found[p.ID()] = p
-		}
+		found = append(found, out.Responses[s.table]...)
 		pending, keys = out.UnprocessedKeys, out.UnprocessedKeys[s.table].Keys
 		if len(keys) > 0 && !r.wait(ctx) {
 			return nil, examreg.ErrBusy

@@ -67,19 +67,33 @@ func (c Change) After() *examreg.Process {
 // AfterJSON is the process after the change as a GET answers it.
 func (c Change) AfterJSON() []byte { return c.After().AppendJSON(nil) }
 
+// ErrHistoryTaken is a history entry whose version already holds another
+// entry of the record: a record's versions never repeat, so it is a fault
+// to report, never an entry to drop.
+var ErrHistoryTaken = errors.New("store: the record's history holds another entry at this version")
+
 // PutHistoryEntry writes a history entry of a record, and image, the record
 // as a client read it right after that version (nil for a delete). The
 // condition on its key makes a change the stream delivers again add
-// nothing: it reports whether it wrote the entry.
+// nothing: it reports whether it wrote the entry. When the key holds another
+// entry, it writes nothing and returns ErrHistoryTaken.
+//
+// The entry is indexed on gsi1 by its time (gsi1sk <at>#<version>), so that
+// a read as of an instant finds the version current then with one Query.
 func (s *Store) PutHistoryEntry(ctx context.Context, tenant, id string, e examreg.HistoryEntry, image []byte) (bool, error) {
 	item := map[string]types.AttributeValue{
 		"pk":         &types.AttributeValueMemberS{Value: historyPK(tenant, id)},
 		"sk":         &types.AttributeValueMemberS{Value: historySK(e.Version)},
+		"gsi1pk":     &types.AttributeValueMemberS{Value: historyPK(tenant, id)},
+		"gsi1sk":     &types.AttributeValueMemberS{Value: e.At + "#" + historySK(e.Version)},
 		"version":    version(e.Version),
 		"operation":  &types.AttributeValueMemberS{Value: e.Operation},
 		"at":         &types.AttributeValueMemberS{Value: e.At},
 		"by":         &types.AttributeValueMemberS{Value: e.By},
 		"request_id": &types.AttributeValueMemberS{Value: e.RequestID},
+	}
+	if e.RestoredFrom > 0 {
+		item["restored_from"] = version(e.RestoredFrom)
 	}
 	if e.Patch != nil {
 		item["patch"] = &types.AttributeValueMemberS{Value: string(e.Patch)}
@@ -92,19 +106,34 @@ func (s *Store) PutHistoryEntry(ctx context.Context, tenant, id string, e examre
 		item["image"] = &types.AttributeValueMemberB{Value: compressed}
 	}
 	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:              aws.String(s.table),
-		Item:                   item,
-		ConditionExpression:    aws.String("attribute_not_exists(pk)"),
-		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+		TableName:                           aws.String(s.table),
+		Item:                                item,
+		ConditionExpression:                 aws.String("attribute_not_exists(pk)"),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		ReturnConsumedCapacity:              types.ReturnConsumedCapacityTotal,
 	})
 	var exists *types.ConditionalCheckFailedException
 	switch {
-	case errors.As(err, &exists):
+	case errors.As(err, &exists) && sameEntry(exists.Item, e):
 		return false, nil
+	case errors.As(err, &exists):
+		return false, fmt.Errorf("%w: %s version %d holds %s %s, not %s %s", ErrHistoryTaken, id, e.Version,
+			textOf(exists.Item, "operation"), textOf(exists.Item, "request_id"), e.Operation, e.RequestID)
 	case err != nil:
 		return false, translate(err)
 	}
 	return true, nil
+}
+
+// sameEntry reports whether a stored history entry is e, delivered again.
+// A write's entry is told by its request and time; a delete's by its
+// version alone, since its deleter is read from a deletion item that a later
+// delete of the id replaces.
+func sameEntry(stored map[string]types.AttributeValue, e examreg.HistoryEntry) bool {
+	if textOf(stored, "operation") != e.Operation {
+		return false
+	}
+	return e.Operation == examreg.OperationDelete || textOf(stored, "request_id") == e.RequestID && textOf(stored, "at") == e.At
 }
 
 // HistoryOptions shape a page of a record's history.
@@ -137,8 +166,8 @@ func (s *Store) History(ctx context.Context, tenant, id string, opt HistoryOptio
 			":pk":     &types.AttributeValueMemberS{Value: historyPK(tenant, id)},
 			":prefix": &types.AttributeValueMemberS{Value: historyVersion},
 		},
-		ProjectionExpression:     aws.String("#v, #op, #at, #by, #rid, #patch"),
-		ExpressionAttributeNames: map[string]string{"#v": "version", "#op": "operation", "#at": "at", "#by": "by", "#rid": "request_id", "#patch": "patch"},
+		ProjectionExpression:     aws.String("#v, #op, #at, #by, #rid, #from, #patch"),
+		ExpressionAttributeNames: map[string]string{"#v": "version", "#op": "operation", "#at": "at", "#by": "by", "#rid": "request_id", "#from": "restored_from", "#patch": "patch"},
 		ScanIndexForward:         aws.Bool(false),
 		ReturnConsumedCapacity:   types.ReturnConsumedCapacityTotal,
 	}
@@ -184,6 +213,7 @@ func entryOf(item map[string]types.AttributeValue) examreg.HistoryEntry {
 		By:        textOf(item, "by"),
 		RequestID: textOf(item, "request_id"),
 	}
+	e.RestoredFrom, _ = strconv.ParseInt(textOf(item, "restored_from"), 10, 64)
 	if patch := textOf(item, "patch"); patch != "" {
 		e.Patch = json.RawMessage(patch)
 	}
@@ -204,9 +234,15 @@ func (s *Store) HistoryVersion(ctx context.Context, tenant, id string, version i
 	if err != nil {
 		return Record{}, translate(err)
 	}
-	image, ok := out.Item["image"].(*types.AttributeValueMemberB)
+	return imageOf(out.Item, version)
+}
+
+// imageOf is the record a history item holds, at version, or an ENOTFOUND
+// error naming the version when it holds none (a delete's, or no item).
+func imageOf(item map[string]types.AttributeValue, version int64) (Record, error) {
+	image, ok := item["image"].(*types.AttributeValueMemberB)
 	if !ok {
-		return Record{}, examreg.Errorf(examreg.ENOTFOUND, "this version of the exam reg process is not in its history")
+		return Record{}, examreg.Errorf(examreg.ENOTFOUND, "version %d of the exam reg process is not in its history, or is its delete", version)
 	}
 	r, err := gzip.NewReader(bytes.NewReader(image.Value))
 	if err != nil {
@@ -217,6 +253,74 @@ func (s *Store) HistoryVersion(ctx context.Context, tenant, id string, version i
 		return Record{}, fmt.Errorf("store: history image: %w", err)
 	}
 	return Record{JSON: text, Version: version}, nil
+}
+
+// LatestVersion reads the record as its newest version that is not a delete
+// left it, from its history: one Query of the two newest entries (versions
+// never repeat, so a delete is followed by a re-creation or by nothing).
+// examreg.ErrNotFound when the history holds none.
+func (s *Store) LatestVersion(ctx context.Context, tenant, id string) (Record, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		KeyConditionExpression: aws.String("pk = :pk AND begins_with(sk, :prefix)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk":     &types.AttributeValueMemberS{Value: historyPK(tenant, id)},
+			":prefix": &types.AttributeValueMemberS{Value: historyVersion},
+		},
+		ProjectionExpression:     aws.String("#v, #image"),
+		ExpressionAttributeNames: map[string]string{"#v": "version", "#image": "image"},
+		ScanIndexForward:         aws.Bool(false),
+		Limit:                    aws.Int32(2),
+		ReturnConsumedCapacity:   types.ReturnConsumedCapacityTotal,
+	})
+	if err != nil {
+		return Record{}, translate(err)
+	}
+	for _, item := range out.Items {
+		if _, ok := item["image"]; ok {
+			return imageOf(item, versionIn(item))
+		}
+	}
+	return Record{}, examreg.ErrNotFound
+}
+
+// versionIn is the version a history item holds.
+func versionIn(item map[string]types.AttributeValue) int64 {
+	v, _ := strconv.ParseInt(textOf(item, "version"), 10, 64)
+	return v
+}
+
+// HistoryAsOf reads the record as a GET answered it at the instant at: the
+// version whose entry is the last made at or before it, from its history.
+// examreg.ErrNotFound when the record did not exist then (no entry before
+// it, or the last one is a delete). One Query of gsi1, newest first, for the
+// version, then one GetItem of its image.
+func (s *Store) HistoryAsOf(ctx context.Context, tenant, id string, at time.Time) (Record, error) {
+	out, err := s.db.Query(ctx, &dynamodb.QueryInput{
+		TableName:              aws.String(s.table),
+		IndexName:              aws.String(gsi1),
+		KeyConditionExpression: aws.String("gsi1pk = :pk AND gsi1sk <= :at"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":pk": &types.AttributeValueMemberS{Value: historyPK(tenant, id)},
+			// Every entry of that millisecond sorts before "~".
+			":at": &types.AttributeValueMemberS{Value: examreg.Timestamp(at) + "#~"},
+		},
+		ScanIndexForward:       aws.Bool(false),
+		Limit:                  aws.Int32(1),
+		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+	})
+	if err != nil {
+		return Record{}, translate(err)
+	}
+	if len(out.Items) == 0 {
+		return Record{}, examreg.ErrNotFound
+	}
+	v, _ := strconv.ParseInt(strings.TrimPrefix(textOf(out.Items[0], "sk"), historyVersion), 10, 64)
+	rec, err := s.HistoryVersion(ctx, tenant, id, v)
+	if examreg.ErrorCode(err) == examreg.ENOTFOUND {
+		return Record{}, examreg.ErrNotFound // deleted then
+	}
+	return rec, err
 }
 
 // gzipped is text compressed: a record's image costs a fraction of its

@@ -11,6 +11,7 @@
 //	deletion           TENANT#<t>                  DELETION#<id>
 //	idempotency key    TENANT#<t>                  IDEMPOTENCY#<key>
 //	history entry      TENANT#<t>#HISTORY#<id>     VERSION#<version, 10 digits>
+//	                   (gsi1pk the same, gsi1sk <at>#VERSION#<version>)
 //	exam               TENANT#<t>                  EXAM#<id>
 //	exam registration  TENANT#<t>#CONTACT#<c>      EXAMREG#<exam>#<date>#<id>
 //	                   (gsi1pk TENANT#<t>#PROCESS#<process_id>)

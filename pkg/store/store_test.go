@@ -201,7 +201,9 @@ func appendToDescription(t *testing.T, cur *examreg.Process, text string, by exa
 func TestDeleteRecordsTheDeleter(t *testing.T) {
 	s := dynamotest.NewTable(t)
 	seedExams(t, s, "t", "e1")
-	create(t, s, newProcess(t, "p1", "e1"))
+	p1 := newProcess(t, "p1", "e1")
+	create(t, s, p1)
+	created, _ := p1.Member("sys_created_at")
 	by := examreg.Actor{UserID: "deleter", RequestID: "req-del", WriteID: "req-del", Now: time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)}
 	if err := s.DeleteProcess(ctx, "t", "p1", nil, by); err != nil {
 		t.Fatal(err)
@@ -210,7 +212,9 @@ func TestDeleteRecordsTheDeleter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (store.Deletion{By: "deleter", At: "2026-05-06T07:08:09.000Z", RequestID: "req-del"}); d != want {
+	// The delete takes the version after the record's, and keeps its creation.
+	want := store.Deletion{By: "deleter", At: "2026-05-06T07:08:09.000Z", RequestID: "req-del", WriteID: "req-del", Version: 2, CreatedAt: created.Text(), CreatedBy: "u1"}
+	if d != want {
 		t.Errorf("deletion = %+v, want %+v", d, want)
 	}
 	if err := s.DeleteProcess(ctx, "t", "p1", nil, actor("another")); !errors.Is(err, examreg.ErrNotFound) {

@@ -28,6 +28,10 @@ type ChangeFunc func(current *examreg.Process) (*examreg.Process, error)
 // without races, an update costs two requests. Writes to one record through
 // one Store take turns.
 //
+// A successor that holds exactly the members a client writes that the
+// record holds (examreg.Process.Unchanged) is not written: the answer is the
+// record as it is, its version unchanged, and no history entry follows.
+//
 // A missing record is examreg.ErrNotFound and a locked one examreg.ErrLocked;
 // change is not called for either.
 func (s *Store) UpdateProcess(ctx context.Context, tenant, id string, change ChangeFunc) (*examreg.Process, error) {
@@ -40,7 +44,8 @@ func (s *Store) UpdateProcess(ctx context.Context, tenant, id string, change Cha
 	if err != nil {
 		return nil, err
 	}
-	return s.update(ctx, tenant, current, change)
+	saved, _, err := s.update(ctx, tenant, current, change, nil)
+	return saved, err
 }
 
 // UpdateRead is UpdateProcess for a record already read with a consistent
@@ -52,31 +57,38 @@ func (s *Store) UpdateRead(ctx context.Context, tenant string, current *examreg.
 		return nil, err
 	}
 	defer unlock()
-	return s.update(ctx, tenant, current, change)
+	saved, _, err := s.update(ctx, tenant, current, change, nil)
+	return saved, err
 }
 
-func (s *Store) update(ctx context.Context, tenant string, current *examreg.Process, change ChangeFunc) (*examreg.Process, error) {
+// update writes change's successor of current, retrying on the record's
+// newer states; with idem, it records the key with the write, and a key an
+// earlier write recorded answers that write's answer instead.
+func (s *Store) update(ctx context.Context, tenant string, current *examreg.Process, change ChangeFunc, idem *Idempotency) (*examreg.Process, *Replay, error) {
 	r := s.retrier(ctx)
 	for {
 		if current.IsLocked() {
-			return nil, examreg.ErrLocked
+			return nil, nil, examreg.ErrLocked
 		}
 		next, err := change(current)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		written, now, err := s.replace(ctx, tenant, current, next)
+		if next.Unchanged(current) {
+			return current, nil, nil
+		}
+		written, now, replay, err := s.replace(ctx, tenant, current, next, idem)
 		switch {
-		case err != nil:
-			return nil, err
+		case err != nil || replay != nil:
+			return nil, replay, err
 		case written:
-			return next, nil
+			return next, nil, nil
 		case now == nil:
-			return nil, examreg.ErrNotFound
+			return nil, nil, examreg.ErrNotFound
 		}
 		current = now
 		if !r.wait(ctx) {
-			return nil, examreg.ErrBusy
+			return nil, nil, examreg.ErrBusy
 		}
 		conflictRetried(ctx)
 	}
@@ -90,10 +102,10 @@ func (s *Store) update(ctx context.Context, tenant string, current *examreg.Proc
 // request the record carries, and counts as written.
 //
 // Only the exam ids next adds are checked: those the record already had were
-// checked when they were added. A write that adds none is a plain
-// conditional PutItem, at half a transaction's write units; one that adds
-// some carries their checks in a transaction.
-func (s *Store) replace(ctx context.Context, tenant string, current, next *examreg.Process) (written bool, now *examreg.Process, err error) {
+// checked when they were added. A write that adds none and records no key is
+// a plain conditional PutItem, at half a transaction's write units; one that
+// adds some, or records idem, carries them in a transaction.
+func (s *Store) replace(ctx context.Context, tenant string, current, next *examreg.Process, idem *Idempotency) (written bool, now *examreg.Process, replay *Replay, err error) {
 	put := types.Put{
 		TableName:                           aws.String(s.table),
 		Item:                                processItem(tenant, next),
@@ -104,7 +116,7 @@ func (s *Store) replace(ctx context.Context, tenant string, current, next *examr
 	}
 	currentExams := current.ExamIDs()
 	added := slices.DeleteFunc(next.ExamIDs(), func(id string) bool { return slices.Contains(currentExams, id) })
-	if len(added) == 0 {
+	if len(added) == 0 && idem == nil {
 		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
 			TableName:                           put.TableName,
 			Item:                                put.Item,
@@ -117,37 +129,56 @@ func (s *Store) replace(ctx context.Context, tenant string, current, next *examr
 		var failed *types.ConditionalCheckFailedException
 		switch {
 		case errors.As(err, &failed) && failed.Item == nil:
-			return false, nil, nil
+			return false, nil, nil, nil
 		case errors.As(err, &failed):
-			return settled(processOf(failed.Item), next)
+			written, now := settled(processOf(failed.Item), next)
+			return written, now, nil, nil
 		case err != nil:
-			return false, nil, translate(err)
+			return false, nil, nil, translate(err)
 		}
-		return true, nil, nil
+		return true, nil, nil, nil
 	}
-	reasons, err := s.transact(ctx, append([]types.TransactWriteItem{{Put: &put}}, s.examChecks(tenant, added)...))
+	items := append([]types.TransactWriteItem{{Put: &put}}, s.examChecks(tenant, added)...)
+	keyAt := -1
+	if idem != nil {
+		keyAt = len(items)
+		items = append(items, s.idempotencyPut(tenant, next.ID(), idem))
+	}
+	reasons, err := s.transact(ctx, items)
 	switch {
 	case err != nil:
-		return false, nil, err
+		return false, nil, nil, err
 	case reasons == nil:
-		return true, nil, nil
-	case !failed(reasons, 0):
-		return false, nil, missingExams(reasons, 1, added, next.ExamIDs())
+		return true, nil, nil, nil
 	}
-	stored, err := s.failedItem(ctx, reasons[0], tenant, next.ID())
-	if err != nil || stored == nil {
-		return false, nil, err
+	if failed(reasons, 0) {
+		stored, err := s.failedItem(ctx, reasons[0], tenant, next.ID())
+		if err != nil {
+			return false, nil, nil, err
+		}
+		if stored != nil {
+			if written, now = settled(stored, next); written {
+				return true, nil, nil, nil
+			}
+		}
 	}
-	return settled(stored, next)
+	if keyAt >= 0 && failed(reasons, keyAt) {
+		replay, err := replayOf(reasons[keyAt].Item, idem)
+		return false, nil, replay, err
+	}
+	if failed(reasons, 0) {
+		return false, now, nil, nil
+	}
+	return false, nil, nil, missingExams(reasons, 1, added, next.ExamIDs())
 }
 
 // settled reads the record a conditional write found: next itself when the
 // write had been applied by an earlier attempt of the same request.
-func settled(stored, next *examreg.Process) (written bool, now *examreg.Process, err error) {
+func settled(stored, next *examreg.Process) (written bool, now *examreg.Process) {
 	if stored.Version() == next.Version() && stored.RequestID() != "" && stored.RequestID() == next.RequestID() {
-		return true, nil, nil
+		return true, nil
 	}
-	return false, stored, nil
+	return false, stored
 }
 
 // unlocked is the condition that a record is not locked.

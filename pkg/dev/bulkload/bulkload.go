@@ -67,15 +67,15 @@ func (l *Loader) Load(ctx context.Context, kind, name string, r io.Reader) (int,
 	if err != nil {
 		return 0, err
 	}
-	existing := map[string]*examreg.Process{}
+	existing, deletions := map[string]*examreg.Process{}, map[string]store.Deletion{}
 	if kind == Processes {
-		if existing, err = l.existingProcesses(ctx, records); err != nil {
+		if existing, deletions, err = l.existingProcesses(ctx, records); err != nil {
 			return 0, fmt.Errorf("bulkload: %s: %w", name, err)
 		}
 	}
 	items := make([]store.Item, len(records))
 	for i, rec := range records {
-		items[i] = rec.item(existing[rec.id])
+		items[i] = rec.item(existing[rec.id], deletions[rec.id].Version)
 	}
 	step := max(25, len(items)/10)
 	err = l.Store.PutItems(ctx, items, func(written int) {
@@ -97,9 +97,10 @@ func (l *Loader) Load(ctx context.Context, kind, name string, r io.Reader) (int,
 }
 
 // existingProcesses reads the processes of records that are stored already,
-// by id: one BatchGetItem per 100.
-func (l *Loader) existingProcesses(ctx context.Context, records []record) (map[string]*examreg.Process, error) {
-	found := map[string]*examreg.Process{}
+// and the deletions of those that were deleted, by id: two BatchGetItems
+// per 100 (a record deleted and loaded again continues its versions).
+func (l *Loader) existingProcesses(ctx context.Context, records []record) (map[string]*examreg.Process, map[string]store.Deletion, error) {
+	found, deletions := map[string]*examreg.Process{}, map[string]store.Deletion{}
 	for start := 0; start < len(records); start += store.MaxBatchRead {
 		var ids []string
 		for _, rec := range records[start:min(start+store.MaxBatchRead, len(records))] {
@@ -107,11 +108,16 @@ func (l *Loader) existingProcesses(ctx context.Context, records []record) (map[s
 		}
 		read, err := l.Store.ReadProcesses(ctx, l.Tenant, ids)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		maps.Copy(found, read)
+		deleted, err := l.Store.ReadDeletions(ctx, l.Tenant, ids)
+		if err != nil {
+			return nil, nil, err
+		}
+		maps.Copy(deletions, deleted)
 	}
-	return found, nil
+	return found, deletions, nil
 }
 
 func (l *Loader) say(format string, args ...any) {
@@ -121,10 +127,11 @@ func (l *Loader) say(format string, args ...any) {
 }
 
 // record is a checked line: its id, and the item that stores it, given the
-// process stored under that id, if any.
+// process stored under that id, if any, or the version of its delete, if it
+// was deleted.
 type record struct {
 	id   string
-	item func(existing *examreg.Process) store.Item
+	item func(existing *examreg.Process, deleted int64) store.Item
 }
 
 // parse checks every line, or lists the bad lines.
@@ -182,17 +189,17 @@ func describe(err error) string {
 	return strings.Join(parts, "; ")
 }
 
-type recordParser func(line []byte, lineNo int) (id string, item func(existing *examreg.Process) store.Item, err error)
+type recordParser func(line []byte, lineNo int) (id string, item func(existing *examreg.Process, deleted int64) store.Item, err error)
 
 // as is the item of a record that does not depend on what is stored.
-func as(item store.Item) func(*examreg.Process) store.Item {
-	return func(*examreg.Process) store.Item { return item }
+func as(item store.Item) func(*examreg.Process, int64) store.Item {
+	return func(*examreg.Process, int64) store.Item { return item }
 }
 
 func (l *Loader) recordParser(kind, name string) recordParser {
 	switch kind {
 	case Exams:
-		return func(line []byte, _ int) (string, func(*examreg.Process) store.Item, error) {
+		return func(line []byte, _ int) (string, func(*examreg.Process, int64) store.Item, error) {
 			e, err := examreg.DecodeExam(line)
 			if err != nil {
 				return "", nil, err
@@ -206,7 +213,7 @@ func (l *Loader) recordParser(kind, name string) recordParser {
 			return e.Text("id"), as(store.ExamItem(l.Tenant, e)), nil
 		}
 	case Registrations:
-		return func(line []byte, _ int) (string, func(*examreg.Process) store.Item, error) {
+		return func(line []byte, _ int) (string, func(*examreg.Process, int64) store.Item, error) {
 			reg, err := examreg.DecodeRegistration(line)
 			if err != nil {
 				return "", nil, err
@@ -233,13 +240,13 @@ func (l *Loader) recordParser(kind, name string) recordParser {
 		}
 	case Processes:
 		load := examreg.BulkLoad{Tenant: l.Tenant, ID: l.LoadID, SourceFile: name, Now: l.Now()}
-		return func(line []byte, lineNo int) (string, func(*examreg.Process) store.Item, error) {
+		return func(line []byte, lineNo int) (string, func(*examreg.Process, int64) store.Item, error) {
 			p, err := examreg.DecodeLoadedProcess(line)
 			if err != nil {
 				return "", nil, err
 			}
-			return p.ID(), func(existing *examreg.Process) store.Item {
-				return store.ProcessItem(l.Tenant, load.Loaded(p, lineNo, existing))
+			return p.ID(), func(existing *examreg.Process, deleted int64) store.Item {
+				return store.ProcessItem(l.Tenant, load.Loaded(p, lineNo, existing, deleted))
 			}, nil
 		}
 	}

@@ -73,16 +73,18 @@ func TestJSONIsACopy(t *testing.T) {
 
 // operationIDs is the operationId of each route, by "METHOD path".
 var operationIDs = map[string]string{
-	"POST /examRegProcesses/{tenantId}":                              "createExamRegProcess",
-	"GET /examRegProcesses/{tenantId}":                               "listExamRegProcesses",
-	"GET /examRegProcesses/{tenantId}/{id}":                          "getExamRegProcess",
-	"PUT /examRegProcesses/{tenantId}/{id}":                          "updateExamRegProcess",
-	"PATCH /examRegProcesses/{tenantId}/{id}":                        "patchExamRegProcess",
-	"DELETE /examRegProcesses/{tenantId}/{id}":                       "deleteExamRegProcess",
-	"GET /examRegProcesses/{tenantId}/{id}/history":                  "listExamRegProcessHistory",
-	"GET /examRegProcesses/{tenantId}/{id}/history/{version}":        "getExamRegProcessVersion",
-	"GET /examRegProcesses/{tenantId}/eligible/{contactId}/{examId}": "getEligibleProcesses",
-	"POST /examRegProcesses/{tenantId}/batch":                        "executeBatchOperations",
+	"POST /examRegProcesses/{tenantId}":                                "createExamRegProcess",
+	"GET /examRegProcesses/{tenantId}":                                 "listExamRegProcesses",
+	"GET /examRegProcesses/{tenantId}/{id}":                            "getExamRegProcess",
+	"PUT /examRegProcesses/{tenantId}/{id}":                            "updateExamRegProcess",
+	"PATCH /examRegProcesses/{tenantId}/{id}":                          "patchExamRegProcess",
+	"DELETE /examRegProcesses/{tenantId}/{id}":                         "deleteExamRegProcess",
+	"GET /examRegProcesses/{tenantId}/{id}/history":                    "listExamRegProcessHistory",
+	"GET /examRegProcesses/{tenantId}/{id}/history/{version}":          "getExamRegProcessVersion",
+	"GET /examRegProcesses/{tenantId}/eligible/{contactId}/{examId}":   "getEligibleProcesses",
+	"GET /examRegProcesses/{tenantId}/{id}/compare":                    "compareExamRegProcessVersions",
+	"POST /examRegProcesses/{tenantId}/{id}/history/{version}/restore": "restoreExamRegProcessVersion",
+	"POST /examRegProcesses/{tenantId}/batch":                          "executeBatchOperations",
 }
 
 // The document has exactly the operations of operationIDs, and every route
@@ -530,7 +532,7 @@ func TestCheckRejectsWrongAnswers(t *testing.T) {
 			header: header("ETag", `"3"`, "Location", "/examRegProcesses/t1/x", "Idempotent-Replayed", "false"), body: process(), wantErr: "Idempotent-Replayed"},
 		// history
 		{name: "history entry of an unknown operation", method: "GET", target: "/examRegProcesses/t1/x/history", status: 200, header: header(),
-			body: []any{with(history()[1].(map[string]any), "operation", "restore")}, wantErr: `"/operation"`},
+			body: []any{with(history()[1].(map[string]any), "operation", "rename")}, wantErr: `"/operation"`},
 		{name: "history change without a patch", method: "GET", target: "/examRegProcesses/t1/x/history", status: 200, header: header(),
 			body: []any{with(history()[1].(map[string]any), "patch", nil)}, wantErr: `property "patch" is missing`},
 		{name: "history deletion with a patch", method: "GET", target: "/examRegProcesses/t1/x/history", status: 200, header: header(),

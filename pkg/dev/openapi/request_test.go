@@ -305,7 +305,8 @@ func TestBeyondSchemaChecks(t *testing.T) {
 		names = append(names, c.Name)
 	}
 	want := []string{"duplicate-member", "unknown-query-parameter", "malformed-query", "fields-member", "page-key", "unpaired-surrogate",
-		"dynamodb-number", "member-name-length", "free-form-depth", "record-size", "id-in-path", "patch-application", "patched-record"}
+		"dynamodb-number", "member-name-length", "free-form-depth", "record-size", "id-in-path", "patch-application", "patched-record",
+		"asof-consistent-read", "asof-time", "restore-body"}
 	if !slices.Equal(names, want) {
 		t.Errorf("x-checked-beyond-schema lists %v, want %v", names, want)
 	}
@@ -339,6 +340,10 @@ func TestBeyondSchemaChecks(t *testing.T) {
 		{"patchExamRegProcess", "name", "must be a string", "patched-record"},
 		{"patchExamRegProcess", "sys_created/at", "unknown field", "patched-record"},
 		{"patchExamRegProcess", "", "the exam reg process is larger than 300000 bytes", "record-size"},
+		{"getExamRegProcess", "consistentRead", "cannot be combined with asOf: a read as of a past instant reads the history", "asof-consistent-read"},
+		{"getExamRegProcess", "asOf", "must be an RFC 3339 date-time, such as 2026-01-31T12:00:00Z", "asof-time"},
+		{"restoreExamRegProcessVersion", "", "must be empty", "restore-body"},
+		{"compareExamRegProcessVersions", "at", "is not a parameter of this operation", "unknown-query-parameter"},
 
 		{"createExamRegProcess", "id", "must equal the id in the path", ""},
 		{"createExamRegProcess", "name", "must be a string", ""},
