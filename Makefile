@@ -27,7 +27,7 @@ export AWS_LAMBDA_RIE := $(RIE)
 
 FUZZTIME ?= 60s
 SOAK_DURATION ?= 5m
-FUZZ_TARGETS := pkg/examreg:FuzzDecodeProcess pkg/examreg:FuzzApplyPatch pkg/examreg:FuzzParseFields pkg/api:FuzzDecodePageKey
+FUZZ_TARGETS := pkg/jsondoc:FuzzParse pkg/jsondoc:FuzzPatchApply pkg/examreg:FuzzDecodeProcess pkg/examreg:FuzzApplyPatch pkg/examreg:FuzzParseFields pkg/api:FuzzDecodePageKey
 
 # bin/devsetup checks Go against go.mod and what a target needs, names
 # everything missing at once, installs what it can (moto and cfn-lint into

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/certhub/examreg/pkg/examreg"
+	"github.com/certhub/examreg/pkg/jsondoc"
 )
 
 // Batch limits.
@@ -21,19 +22,26 @@ const (
 // batchOperation is one operation of a batch request.
 type batchOperation struct {
 	operation, id   string
-	patchDirectives *examreg.Value
-	version         *examreg.Value
+	patchDirectives *jsondoc.Value
+	version         *jsondoc.Value
 	problems        []examreg.FieldError
 }
 
-// batchResult answers one operation: the saved object (as JSON text), or
-// the error body.
+// batchResult answers one operation: the saved object, or the error body.
 type batchResult struct {
-	ID, Operation string
-	Status        int
-	Object        []byte
-	Message       string
-	Errors        []examreg.FieldError
+	ID        string               `json:"id"`
+	Operation string               `json:"operation"`
+	Status    int                  `json:"status"`
+	Object    *examreg.Process     `json:"object,omitempty"`
+	Message   string               `json:"message,omitempty"`
+	Errors    []examreg.FieldError `json:"errors,omitempty"`
+}
+
+// batchAnswer is the body of a batch answer.
+type batchAnswer struct {
+	SuccessCount int           `json:"success_count"`
+	ErrorCount   int           `json:"error_count"`
+	Results      []batchResult `json:"results"`
 }
 
 // batch: POST /examRegProcesses/{tenantId}/batch with 1 to 100 patch,
@@ -109,54 +117,20 @@ func (s *Server) batch(ctx context.Context, c *call) (*response, error) {
 	wg.Wait()
 
 	c.countBatch(results)
-	return jsonResponse(appendBatchAnswer(nil, results)), nil
-}
-
-// appendBatchAnswer appends {"success_count", "error_count", "results"},
-// each saved object copied in as it is.
-func appendBatchAnswer(dst []byte, results []batchResult) []byte {
-	succeeded := 0
+	answer := batchAnswer{Results: results}
 	for _, r := range results {
 		if r.Status == 200 {
-			succeeded++
+			answer.SuccessCount++
 		}
 	}
-	dst = append(dst, `{"success_count":`...)
-	dst = strconv.AppendInt(dst, int64(succeeded), 10)
-	dst = append(dst, `,"error_count":`...)
-	dst = strconv.AppendInt(dst, int64(len(results)-succeeded), 10)
-	dst = append(dst, `,"results":[`...)
-	for i, r := range results {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, `{"id":`...)
-		dst = examreg.AppendString(dst, r.ID)
-		dst = append(dst, `,"operation":`...)
-		dst = examreg.AppendString(dst, r.Operation)
-		dst = append(dst, `,"status":`...)
-		dst = strconv.AppendInt(dst, int64(r.Status), 10)
-		if r.Object != nil {
-			dst = append(dst, `,"object":`...)
-			dst = append(dst, r.Object...)
-		}
-		if r.Message != "" {
-			dst = append(dst, `,"message":`...)
-			dst = examreg.AppendString(dst, r.Message)
-		}
-		if len(r.Errors) > 0 {
-			dst = append(dst, `,"errors":`...)
-			dst = appendFieldErrors(dst, r.Errors)
-		}
-		dst = append(dst, '}')
-	}
-	return append(dst, "]}"...)
+	answer.ErrorCount = len(results) - answer.SuccessCount
+	return marshalResponse(answer)
 }
 
 // batchOperations reads a batch body: an object whose only member is
 // operations, an array of 1 to MaxBatchOperations items.
-func batchOperations(doc examreg.Value) ([]examreg.Value, error) {
-	if doc.Kind() != examreg.KindObject {
+func batchOperations(doc jsondoc.Value) ([]jsondoc.Value, error) {
+	if doc.Kind() != jsondoc.KindObject {
 		return nil, examreg.Invalid("a batch must be a JSON object", examreg.FieldError{Field: "", Message: "must be an object"})
 	}
 	var problems []examreg.FieldError
@@ -167,7 +141,7 @@ func batchOperations(doc examreg.Value) ([]examreg.Value, error) {
 	}
 	operations, _ := doc.Member("operations")
 	switch n := len(operations.Items()); {
-	case operations.Kind() != examreg.KindArray:
+	case operations.Kind() != jsondoc.KindArray:
 		problems = append(problems, examreg.FieldError{Field: "operations", Message: "must be an array of 1 to " + strconv.Itoa(MaxBatchOperations) + " operations"})
 	case n < 1 || n > MaxBatchOperations:
 		problems = append(problems, examreg.FieldError{Field: "operations", Message: "must hold 1 to " + strconv.Itoa(MaxBatchOperations) + " operations"})
@@ -180,16 +154,16 @@ func batchOperations(doc examreg.Value) ([]examreg.Value, error) {
 
 // parseBatchOperation reads one operation, noting what is wrong with it; an
 // operation that is wrong fails alone.
-func parseBatchOperation(raw examreg.Value) batchOperation {
+func parseBatchOperation(raw jsondoc.Value) batchOperation {
 	var op batchOperation
-	if raw.Kind() != examreg.KindObject {
+	if raw.Kind() != jsondoc.KindObject {
 		op.problems = append(op.problems, examreg.FieldError{Field: "", Message: "must be an object"})
 		return op
 	}
 	for _, m := range raw.Members() {
 		switch m.Name {
 		case "operation", "id":
-			if m.Value.Kind() != examreg.KindString {
+			if m.Value.Kind() != jsondoc.KindString {
 				op.problems = append(op.problems, examreg.FieldError{Field: m.Name, Message: "must be a string"})
 			} else if m.Name == "operation" {
 				op.operation = m.Value.Text()
@@ -244,7 +218,7 @@ func (s *Server) runBatchOperation(ctx context.Context, c *call, op batchOperati
 	case op.operation == "restore" && op.version == nil:
 		problems = append(problems, examreg.FieldError{Field: "version", Message: "is required"})
 	case op.operation == "restore":
-		if op.version.Kind() == examreg.KindNumber {
+		if op.version.Kind() == jsondoc.KindNumber {
 			version, _ = strconv.ParseInt(op.version.Text(), 10, 64)
 		}
 		if version < 1 {
@@ -269,10 +243,7 @@ func (s *Server) runBatchOperation(ctx context.Context, c *call, op batchOperati
 }
 
 func resultOf(op batchOperation, obj *examreg.Process, err error) batchResult {
-	r := batchResult{ID: op.id, Operation: op.operation, Status: 200}
-	if obj != nil {
-		r.Object = obj.AppendJSON(nil)
-	}
+	r := batchResult{ID: op.id, Operation: op.operation, Status: 200, Object: obj}
 	if err != nil {
 		e := errorOf(err, "")
 		r.Status, r.Message, r.Errors = statusOf(err), e.Message, e.Errors

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/certhub/examreg/pkg/examreg"
+	"github.com/certhub/examreg/pkg/jsondoc"
 )
 
 // eligible: GET /examRegProcesses/{tenantId}/eligible/{contactId}/{examId}.
@@ -43,17 +44,19 @@ func (s *Server) eligible(ctx context.Context, c *call) (*response, error) {
 	if err := context.Cause(ctx); err != nil {
 		return nil, err
 	}
-	body := []byte(`{"processes":[`)
-	for i, p := range examreg.EligibleProcesses(candidates, examID, last) {
-		if i > 0 {
-			body = append(body, ',')
-		}
-		body = append(body, p.JSON...)
+	answer := eligibleAnswer{Processes: []*examreg.Process{}}
+	for _, p := range examreg.EligibleProcesses(candidates, examID, last) {
+		answer.Processes = append(answer.Processes, p.Process)
 	}
-	body = append(body, ']')
 	if last != nil {
-		body = append(body, `,"last_registration":`...)
-		body = examreg.AppendJSON(body, last.Document())
+		doc := last.Document()
+		answer.LastRegistration = &doc
 	}
-	return jsonResponse(append(body, '}')), nil
+	return marshalResponse(answer)
+}
+
+// eligibleAnswer is the body of an eligible answer.
+type eligibleAnswer struct {
+	Processes        []*examreg.Process `json:"processes"`
+	LastRegistration *jsondoc.Value     `json:"last_registration,omitempty"`
 }

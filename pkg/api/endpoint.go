@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/certhub/examreg/pkg/examreg"
+	"github.com/certhub/examreg/pkg/jsondoc"
 	"github.com/certhub/examreg/pkg/store"
 )
 
@@ -33,6 +34,15 @@ type response struct {
 
 // jsonResponse answers the JSON text body.
 func jsonResponse(body []byte) *response { return &response{body: body} }
+
+// marshalResponse answers v's JSON text (see jsondoc.Marshal).
+func marshalResponse(v any) (*response, error) {
+	body, err := jsondoc.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return jsonResponse(body), nil
+}
 
 func (r *response) with(name, value string) *response {
 	if r.header == nil {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/certhub/examreg/pkg/examreg"
+	"github.com/certhub/examreg/pkg/jsondoc"
 )
 
 // Codes for problems that only exist at the HTTP level.
@@ -68,31 +69,6 @@ func errorOf(err error, requestID string) errorBody {
 
 // errorBodyOf is the JSON text of errorOf.
 func errorBodyOf(err error, requestID string) []byte {
-	e := errorOf(err, requestID)
-	b := append([]byte(`{"message":`), examreg.AppendString(nil, e.Message)...)
-	if len(e.Errors) > 0 {
-		b = append(b, `,"errors":`...)
-		b = appendFieldErrors(b, e.Errors)
-	}
-	if e.RequestID != "" {
-		b = append(b, `,"request_id":`...)
-		b = examreg.AppendString(b, e.RequestID)
-	}
-	return append(b, '}')
-}
-
-// appendFieldErrors appends [{"field", "message"}, ...].
-func appendFieldErrors(dst []byte, fields []examreg.FieldError) []byte {
-	dst = append(dst, '[')
-	for i, f := range fields {
-		if i > 0 {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, `{"field":`...)
-		dst = examreg.AppendString(dst, f.Field)
-		dst = append(dst, `,"message":`...)
-		dst = examreg.AppendString(dst, f.Message)
-		dst = append(dst, '}')
-	}
-	return append(dst, ']')
+	body, _ := jsondoc.Marshal(errorOf(err, requestID)) // strings only: it cannot fail
+	return body
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/certhub/examreg/pkg/dev/bulkload"
 	"github.com/certhub/examreg/pkg/examreg"
 	"github.com/certhub/examreg/pkg/history"
+	"github.com/certhub/examreg/pkg/jsondoc"
 	"github.com/certhub/examreg/pkg/store"
 )
 
@@ -220,7 +221,7 @@ func projectedJSON(p *examreg.Process, fields [][]string) []byte {
 	if fields == nil {
 		return p.AppendJSON(nil)
 	}
-	return examreg.AppendJSON(nil, examreg.ObjectValue(examreg.Projected(p.Members(), fields)))
+	return jsondoc.ObjectValue(examreg.Projected(p.Members(), fields)).AppendJSON(nil)
 }
 
 // ListProcesses pages in id order. A page ends with a key when records

@@ -2,11 +2,13 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"time"
 
 	"github.com/certhub/examreg/pkg/examreg"
+	"github.com/certhub/examreg/pkg/jsondoc"
 	"github.com/certhub/examreg/pkg/store"
 )
 
@@ -94,10 +96,14 @@ func (s *Server) compare(ctx context.Context, c *call) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	body := strconv.AppendInt([]byte(`{"from":`), a.Version, 10)
-	body = strconv.AppendInt(append(body, `,"to":`...), b.Version, 10)
-	body = append(append(append(body, `,"patch":`...), change.Patch...), '}')
-	return jsonResponse(body), nil
+	return marshalResponse(comparison{From: a.Version, To: b.Version, Patch: change.Patch})
+}
+
+// comparison is the body of a compare answer.
+type comparison struct {
+	From  int64           `json:"from"`
+	To    int64           `json:"to"`
+	Patch json.RawMessage `json:"patch"`
 }
 
 // getAsOf answers GET /examRegProcesses/{tenantId}/{id}?asOf=: the record
@@ -113,7 +119,7 @@ func (s *Server) getAsOf(ctx context.Context, c *call, id string, at time.Time, 
 		if err != nil {
 			return nil, err
 		}
-		rec.JSON = examreg.AppendJSON(nil, examreg.ObjectValue(examreg.Projected(doc.Members(), fields)))
+		rec.JSON = jsondoc.ObjectValue(examreg.Projected(doc.Members(), fields)).AppendJSON(nil)
 	}
 	return jsonResponse(rec.JSON).with("ETag", examreg.ETag(rec.Version)), nil
 }

@@ -210,7 +210,7 @@ func (s *Server) delete(ctx context.Context, c *call) (*response, error) {
 	if err := s.deleteRecord(ctx, c, id, parseIfMatch(c.r)); err != nil {
 		return nil, err
 	}
-	return jsonResponse(examreg.AppendString(nil, id)), nil
+	return marshalResponse(id)
 }
 
 // deleteRecord is the code path of DELETE and of a batch's delete operations.

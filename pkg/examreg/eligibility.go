@@ -2,6 +2,7 @@ package examreg
 
 import (
 	"cmp"
+	"github.com/certhub/examreg/pkg/jsondoc"
 	"slices"
 	"strings"
 )
@@ -18,7 +19,7 @@ const (
 
 // Registration is an exam registration (owned by the registrations
 // service): the eligible operation reads a contact's latest and returns it.
-type Registration struct{ doc Value }
+type Registration struct{ doc jsondoc.Value }
 
 // registrationShape is what the bulk loader accepts for a registration.
 var registrationShape = objectOf(
@@ -47,7 +48,7 @@ var registrationShape = objectOf(
 
 // NewRegistration is the registration made of members read from storage:
 // those the schema knows, sorted by name.
-func NewRegistration(members []Member) *Registration {
+func NewRegistration(members []jsondoc.Member) *Registration {
 	return &Registration{doc: known(members, registrationShape)}
 }
 
@@ -62,22 +63,22 @@ func DecodeRegistration(body []byte) (*Registration, error) {
 }
 
 // Text returns a member's string (or number literal), "" when absent.
-func (r *Registration) Text(name string) string { return r.doc.memberText(name) }
+func (r *Registration) Text(name string) string { return r.doc.MemberText(name) }
 
 // With returns a copy with the named string member set.
 func (r *Registration) With(name, value string) *Registration {
-	return &Registration{doc: withMember(r.doc, Member{name, StringValue(value)})}
+	return &Registration{doc: withMember(r.doc, jsondoc.Member{Name: name, Value: jsondoc.StringValue(value)})}
 }
 
 // Status is the registration's status.
 func (r *Registration) Status() string { return r.Text("status") }
 
 // Document returns the registration as one JSON object.
-func (r *Registration) Document() Value { return r.doc }
+func (r *Registration) Document() jsondoc.Value { return r.doc }
 
 // Exam is the part of an exam (owned by the exams service) this resource
 // reads: exam_ids must name exams of the tenant.
-type Exam struct{ doc Value }
+type Exam struct{ doc jsondoc.Value }
 
 var examShape = objectOf(field{"id", aString}, field{"name", aString}, field{"is_active", aBoolean})
 
@@ -91,41 +92,38 @@ func DecodeExam(body []byte) (*Exam, error) {
 }
 
 // Text returns a member's string, "" when absent.
-func (e *Exam) Text(name string) string { return e.doc.memberText(name) }
+func (e *Exam) Text(name string) string { return e.doc.MemberText(name) }
 
 // Document returns the exam as one JSON object.
-func (e *Exam) Document() Value { return e.doc }
+func (e *Exam) Document() jsondoc.Value { return e.doc }
 
 // decodeDocument parses body and checks it against s, an object shape.
-func decodeDocument(body []byte, s *shape, what string) (Value, error) {
+func decodeDocument(body []byte, s *shape, what string) (jsondoc.Value, error) {
 	doc, err := ParseJSON(body)
 	if err != nil {
-		return Value{}, err
+		return jsondoc.Value{}, err
 	}
-	if doc.kind != KindObject {
-		return Value{}, Invalid(what+" must be a JSON object", FieldError{Field: "", Message: "must be an object"})
+	if doc.Kind() != jsondoc.KindObject {
+		return jsondoc.Value{}, Invalid(what+" must be a JSON object", FieldError{Field: "", Message: "must be an object"})
 	}
 	var c conformer
 	doc = c.value(doc, s)
 	if c.problems != nil {
-		return Value{}, Invalid("invalid "+what[strings.IndexByte(what, ' ')+1:], c.problems...)
+		return jsondoc.Value{}, Invalid("invalid "+what[strings.IndexByte(what, ' ')+1:], c.problems...)
 	}
 	return doc, nil
 }
 
 // known keeps the members s knows, sorted by name.
-func known(members []Member, s *shape) Value {
-	members = slices.DeleteFunc(members, func(m Member) bool { _, ok := s.object.shapes[m.Name]; return !ok })
-	sortByName(members)
-	return ObjectValue(members)
+func known(members []jsondoc.Member, s *shape) jsondoc.Value {
+	members = slices.DeleteFunc(members, func(m jsondoc.Member) bool { _, ok := s.object.shapes[m.Name]; return !ok })
+	return jsondoc.ObjectValue(byName(members))
 }
 
 // withMember returns a copy of the object doc with m set.
-func withMember(doc Value, m Member) Value {
-	members := slices.DeleteFunc(slices.Clone(doc.members), func(x Member) bool { return x.Name == m.Name })
-	members = append(members, m)
-	sortByName(members)
-	return ObjectValue(members)
+func withMember(doc jsondoc.Value, m jsondoc.Member) jsondoc.Value {
+	members := slices.DeleteFunc(slices.Clone(doc.Members()), func(x jsondoc.Member) bool { return x.Name == m.Name })
+	return jsondoc.ObjectValue(byName(append(members, m)))
 }
 
 // EligibleType is the process type a contact may use next, given their most
@@ -146,15 +144,15 @@ func EligibleType(last *Registration) string {
 	return ""
 }
 
-// Candidate is a process as the eligibility rule reads it, and its JSON,
-// which the answer carries when the process is eligible.
+// Candidate is a process as the eligibility rule reads it, and the process,
+// which the answer carries when it is eligible.
 type Candidate struct {
 	ID, Name, Type          string
 	IsActive, RestrictExams bool
 	ExamIDs                 []string
 	// DisplayOrder is display_order's number literal, "" when unset.
 	DisplayOrder string
-	JSON         []byte
+	Process      *Process
 }
 
 // NewCandidate reads what the rule needs from a process.
@@ -163,10 +161,10 @@ func NewCandidate(p *Process) Candidate {
 	active, _ := doc.Member("is_active")
 	restrict, _ := doc.Member("restrict_exams")
 	return Candidate{
-		ID: p.ID(), Name: doc.memberText("name"), Type: doc.memberText("type"),
+		ID: p.ID(), Name: doc.MemberText("name"), Type: doc.MemberText("type"),
 		IsActive: active.Bool(), RestrictExams: restrict.Bool(),
-		ExamIDs: p.ExamIDs(), DisplayOrder: doc.memberText("display_order"),
-		JSON: p.AppendJSON(nil),
+		ExamIDs: p.ExamIDs(), DisplayOrder: doc.MemberText("display_order"),
+		Process: p,
 	}
 }
 
@@ -202,5 +200,5 @@ func compareOrder(a, b string) int {
 	case b == "":
 		return -1
 	}
-	return compareNumbers(a, b)
+	return jsondoc.CompareNumbers(a, b)
 }

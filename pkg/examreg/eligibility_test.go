@@ -5,11 +5,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/certhub/examreg/pkg/jsondoc"
 )
 
 // registration is a stored registration with the given status.
-func registration(status string, more ...Member) *Registration {
-	return NewRegistration(append([]Member{{"status", StringValue(status)}}, more...))
+func registration(status string, more ...jsondoc.Member) *Registration {
+	return NewRegistration(append([]jsondoc.Member{{Name: "status", Value: jsondoc.StringValue(status)}}, more...))
 }
 
 func TestEligibleType(t *testing.T) {
@@ -43,7 +45,7 @@ func TestEligibleType(t *testing.T) {
 }
 
 // candidateOf is the candidate of a stored process made of members.
-func candidateOf(members ...Member) Candidate { return NewCandidate(NewStoredProcess(members)) }
+func candidateOf(members ...jsondoc.Member) Candidate { return NewCandidate(NewStoredProcess(members)) }
 
 // catalogue returns one process for every combination of the filters:
 // type x is_active (true, false, absent) x restrict_exams (true, false,
@@ -60,19 +62,19 @@ func catalogue() []Candidate {
 			for _, restrict := range tristate {
 				for _, in := range []bool{true, false} {
 					id := typ + "/active:" + active.name + "/restrict:" + restrict.name + "/"
-					exams := []Value{StringValue("exam-2")}
+					exams := []jsondoc.Value{jsondoc.StringValue("exam-2")}
 					if in {
 						id += "in"
-						exams = append(exams, StringValue("exam-1"))
+						exams = append(exams, jsondoc.StringValue("exam-1"))
 					} else {
 						id += "out"
 					}
-					members := []Member{{"id", StringValue(id)}, {"name", StringValue(id)}, {"type", StringValue(typ)}, {"exam_ids", ArrayValue(exams)}}
+					members := []jsondoc.Member{{Name: "id", Value: jsondoc.StringValue(id)}, {Name: "name", Value: jsondoc.StringValue(id)}, {Name: "type", Value: jsondoc.StringValue(typ)}, {Name: "exam_ids", Value: jsondoc.ArrayValue(exams)}}
 					if active.value != nil {
-						members = append(members, Member{"is_active", BoolValue(*active.value)})
+						members = append(members, jsondoc.Member{Name: "is_active", Value: jsondoc.BoolValue(*active.value)})
 					}
 					if restrict.value != nil {
-						members = append(members, Member{"restrict_exams", BoolValue(*restrict.value)})
+						members = append(members, jsondoc.Member{Name: "restrict_exams", Value: jsondoc.BoolValue(*restrict.value)})
 					}
 					cs = append(cs, candidateOf(members...))
 				}
@@ -134,40 +136,40 @@ func TestEligibleProcessesFilters(t *testing.T) {
 }
 
 func TestEligibleProcessesEdges(t *testing.T) {
-	active := Member{"is_active", BoolValue(true)}
-	restricted := Member{"restrict_exams", BoolValue(true)}
-	register := Member{"type", StringValue(TypeRegister)}
+	active := jsondoc.Member{Name: "is_active", Value: jsondoc.BoolValue(true)}
+	restricted := jsondoc.Member{Name: "restrict_exams", Value: jsondoc.BoolValue(true)}
+	register := jsondoc.Member{Name: "type", Value: jsondoc.StringValue(TypeRegister)}
 	t.Run("no processes", func(t *testing.T) {
 		if got := EligibleProcesses(nil, "exam-1", nil); got == nil || len(got) != 0 {
 			t.Errorf("EligibleProcesses(nil) = %#v", got)
 		}
 	})
 	t.Run("restricted with no exam ids", func(t *testing.T) {
-		cs := []Candidate{candidateOf(Member{"id", StringValue("p")}, register, active, restricted)}
+		cs := []Candidate{candidateOf(jsondoc.Member{Name: "id", Value: jsondoc.StringValue("p")}, register, active, restricted)}
 		if got := EligibleProcesses(cs, "exam-1", nil); len(got) != 0 {
 			t.Errorf("got %q", ids(got))
 		}
 	})
 	t.Run("exam ids match exactly", func(t *testing.T) {
-		cs := []Candidate{candidateOf(Member{"id", StringValue("p")}, register, active, restricted,
-			Member{"exam_ids", ArrayValue([]Value{StringValue("EXAM-1"), StringValue("exam-10"), StringValue("exam")})})}
+		cs := []Candidate{candidateOf(jsondoc.Member{Name: "id", Value: jsondoc.StringValue("p")}, register, active, restricted,
+			jsondoc.Member{Name: "exam_ids", Value: jsondoc.ArrayValue([]jsondoc.Value{jsondoc.StringValue("EXAM-1"), jsondoc.StringValue("exam-10"), jsondoc.StringValue("exam")})})}
 		if got := EligibleProcesses(cs, "exam-1", nil); len(got) != 0 {
 			t.Errorf("got %q", ids(got))
 		}
 	})
 	t.Run("type must match exactly", func(t *testing.T) {
 		cs := []Candidate{
-			candidateOf(Member{"id", StringValue("p")}, Member{"type", StringValue("Register")}, active),
-			candidateOf(Member{"id", StringValue("q")}, Member{"type", StringValue("")}, active),
-			candidateOf(Member{"id", StringValue("r")}, active),
+			candidateOf(jsondoc.Member{Name: "id", Value: jsondoc.StringValue("p")}, jsondoc.Member{Name: "type", Value: jsondoc.StringValue("Register")}, active),
+			candidateOf(jsondoc.Member{Name: "id", Value: jsondoc.StringValue("q")}, jsondoc.Member{Name: "type", Value: jsondoc.StringValue("")}, active),
+			candidateOf(jsondoc.Member{Name: "id", Value: jsondoc.StringValue("r")}, active),
 		}
 		if got := EligibleProcesses(cs, "exam-1", nil); len(got) != 0 {
 			t.Errorf("got %q", ids(got))
 		}
 	})
 	t.Run("the last registration's exam is not looked at", func(t *testing.T) {
-		cs := []Candidate{candidateOf(Member{"id", StringValue("p")}, Member{"type", StringValue(TypeRetest)}, active)}
-		last := registration(StatusFailed, Member{"exam_id", StringValue("exam-9")})
+		cs := []Candidate{candidateOf(jsondoc.Member{Name: "id", Value: jsondoc.StringValue("p")}, jsondoc.Member{Name: "type", Value: jsondoc.StringValue(TypeRetest)}, active)}
+		last := registration(StatusFailed, jsondoc.Member{Name: "exam_id", Value: jsondoc.StringValue("exam-9")})
 		if got := EligibleProcesses(cs, "exam-1", last); !slices.Equal(ids(got), []string{"p"}) {
 			t.Errorf("got %q", ids(got))
 		}
@@ -183,11 +185,11 @@ func TestNewCandidate(t *testing.T) {
 		!slices.Equal(c.ExamIDs, []string{"exam-a1", "exam_b2", "EXAM|c3"}) || c.DisplayOrder != "2.5" {
 		t.Errorf("NewCandidate = %+v", c)
 	}
-	if string(c.JSON) != snapshot(t, p) {
-		t.Errorf("JSON = %s\nwant %s", c.JSON, snapshot(t, p))
+	if c.Process != p {
+		t.Errorf("Process = %p, want %p", c.Process, p)
 	}
 	empty := NewCandidate(NewStoredProcess(nil))
-	if empty.ID != "" || empty.IsActive || empty.RestrictExams || len(empty.ExamIDs) != 0 || empty.DisplayOrder != "" || string(empty.JSON) != "{}" {
+	if empty.ID != "" || empty.IsActive || empty.RestrictExams || len(empty.ExamIDs) != 0 || empty.DisplayOrder != "" || empty.Process == nil {
 		t.Errorf("NewCandidate(empty) = %+v", empty)
 	}
 }
@@ -197,9 +199,9 @@ func TestNewCandidate(t *testing.T) {
 // are written, and beyond float64 precision.
 func TestEligibleProcessesOrder(t *testing.T) {
 	c := func(id, name, order string) Candidate {
-		members := []Member{{"id", StringValue(id)}, {"name", StringValue(name)}, {"type", StringValue(TypeRegister)}, {"is_active", BoolValue(true)}}
+		members := []jsondoc.Member{{Name: "id", Value: jsondoc.StringValue(id)}, {Name: "name", Value: jsondoc.StringValue(name)}, {Name: "type", Value: jsondoc.StringValue(TypeRegister)}, {Name: "is_active", Value: jsondoc.BoolValue(true)}}
 		if order != "" {
-			members = append(members, Member{"display_order", NumberValue(order)})
+			members = append(members, jsondoc.Member{Name: "display_order", Value: jsondoc.NumberValue(order)})
 		}
 		return candidateOf(members...)
 	}
@@ -245,4 +247,102 @@ func ids(cs []Candidate) []string {
 		out[i] = c.ID
 	}
 	return out
+}
+
+// TestDecodeDocuments covers the strict decoders of the documents this
+// resource reads from other services: exams and registrations.
+func TestDecodeDocuments(t *testing.T) {
+	t.Run("exam", func(t *testing.T) {
+		e, err := DecodeExam([]byte(`{"id":"e1","name":"Exam","is_active":true}`))
+		if err != nil || e.Text("id") != "e1" || e.Text("name") != "Exam" || e.Text("nope") != "" {
+			t.Fatalf("DecodeExam = %v, %v", e, err)
+		}
+		if active, ok := e.Document().Member("is_active"); !ok || !active.Bool() {
+			t.Errorf("is_active = %s", text(active))
+		}
+	})
+	t.Run("exam members are sorted", func(t *testing.T) {
+		e, err := DecodeExam([]byte(`{"name":"Exam","is_active":false,"id":"e1"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := text(e.Document()), `{"id":"e1","is_active":false,"name":"Exam"}`; got != want {
+			t.Errorf("got %s, want %s", got, want)
+		}
+	})
+	t.Run("every problem", func(t *testing.T) {
+		_, err := DecodeRegistration([]byte(`{"id":1,"score":"high","status":"passed","extra":true,"number":null}`))
+		want := []string{"id: must be a string", "score: must be a number", "extra: unknown field"}
+		if got := invalid(t, err); !equalStrings(got, want) {
+			t.Errorf("fields %q, want %q", got, want)
+		}
+		if !strings.Contains(err.Error(), "exam registration") {
+			t.Errorf("message %q", err)
+		}
+	})
+	t.Run("exam problems", func(t *testing.T) {
+		_, err := DecodeExam([]byte(`{"id":"e","is_active":"yes","x":1}`))
+		want := []string{"is_active: must be a boolean", "x: unknown field"}
+		if got := invalid(t, err); !equalStrings(got, want) {
+			t.Errorf("fields %q, want %q", got, want)
+		}
+	})
+	t.Run("not an object", func(t *testing.T) {
+		for _, body := range []string{`null`, `[]`, `"x"`, `1`} {
+			_, err := DecodeExam([]byte(body))
+			if got, want := invalid(t, err), []string{": must be an object"}; !equalStrings(got, want) {
+				t.Errorf("DecodeExam(%s) fields %q, want %q", body, got, want)
+			}
+			_, err = DecodeRegistration([]byte(body))
+			if got, want := invalid(t, err), []string{": must be an object"}; !equalStrings(got, want) {
+				t.Errorf("DecodeRegistration(%s) fields %q, want %q", body, got, want)
+			}
+		}
+	})
+	t.Run("not JSON", func(t *testing.T) {
+		for _, body := range []string{``, `{`, `{"id":"a","id":"b"}`, "{\"id\":\"\xff\"}"} {
+			if _, err := DecodeExam([]byte(body)); err == nil || ErrorCode(err) != EINVALID {
+				t.Errorf("DecodeExam(%q) = %v", body, err)
+			}
+		}
+	})
+	t.Run("a null member is absent", func(t *testing.T) {
+		r, err := DecodeRegistration([]byte(`{"id":null,"notes":null,"status":"failed"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := text(r.Document()); got != `{"status":"failed"}` || r.Text("id") != "" || r.Status() != StatusFailed {
+			t.Errorf("DecodeRegistration kept %s", got)
+		}
+	})
+	t.Run("registration numbers keep their literal", func(t *testing.T) {
+		r, err := DecodeRegistration([]byte(`{"number":12345678901234567890123,"score":87.50}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Text("number") != "12345678901234567890123" || r.Text("score") != "87.50" {
+			t.Errorf("number %s, score %s", r.Text("number"), r.Text("score"))
+		}
+	})
+}
+
+// TestRegistration covers a registration read from storage and its copies.
+func TestRegistration(t *testing.T) {
+	members := []jsondoc.Member{
+		{Name: "status", Value: jsondoc.StringValue(StatusFailed)},
+		{Name: "pk", Value: jsondoc.StringValue("TENANT#t")}, // a storage key: not part of it
+		{Name: "exam_id", Value: jsondoc.StringValue("exam-1")},
+		{Name: "id", Value: jsondoc.StringValue("r1")},
+	}
+	r := NewRegistration(members)
+	if got, want := text(r.Document()), `{"exam_id":"exam-1","id":"r1","status":"failed"}`; got != want {
+		t.Errorf("NewRegistration = %s, want %s", got, want)
+	}
+	w := r.With("status", StatusPassed).With("notes", "n")
+	if got, want := text(w.Document()), `{"exam_id":"exam-1","id":"r1","notes":"n","status":"passed"}`; got != want {
+		t.Errorf("With = %s, want %s", got, want)
+	}
+	if r.Status() != StatusFailed {
+		t.Errorf("With changed the original: %s", text(r.Document()))
+	}
 }

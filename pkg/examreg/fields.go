@@ -1,6 +1,7 @@
 package examreg
 
 import (
+	"github.com/certhub/examreg/pkg/jsondoc"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,13 +55,13 @@ func checkFieldPath(segments []string) string {
 			return "is empty"
 		}
 		switch {
-		case s.kind == KindObject && s.object != nil:
+		case s.kind == jsondoc.KindObject && s.object != nil:
 			next, ok := s.object.shapes[seg]
 			if !ok {
 				return "is not a field of an exam reg process"
 			}
 			s = next
-		case s.free || s.kind == KindObject: // free-form objects
+		case s.free || s.kind == jsondoc.KindObject: // free-form objects
 			if !validMemberName(seg) {
 				return "has an invalid member name"
 			}
@@ -90,8 +91,8 @@ func validMemberName(s string) bool {
 // as a DynamoDB ProjectionExpression selects them: a path selects a member
 // whole, or members of it in turn, and an object of which nothing is
 // selected is left out.
-func Projected(members []Member, paths [][]string) []Member {
-	var kept []Member
+func Projected(members []jsondoc.Member, paths [][]string) []jsondoc.Member {
+	var kept []jsondoc.Member
 	for _, m := range members {
 		var whole bool
 		var inner [][]string
@@ -107,9 +108,9 @@ func Projected(members []Member, paths [][]string) []Member {
 		switch {
 		case whole:
 			kept = append(kept, m)
-		case inner != nil && m.Value.Kind() == KindObject:
+		case inner != nil && m.Value.Kind() == jsondoc.KindObject:
 			if members := Projected(m.Value.Members(), inner); members != nil {
-				kept = append(kept, Member{Name: m.Name, Value: ObjectValue(members)})
+				kept = append(kept, jsondoc.Member{Name: m.Name, Value: jsondoc.ObjectValue(members)})
 			}
 		}
 	}

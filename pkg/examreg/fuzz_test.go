@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/certhub/examreg/pkg/jsondoc"
 )
 
 // The fuzz targets run their seed corpora (testdata/fuzz/<Target>) in every
@@ -45,7 +47,7 @@ func FuzzDecodeProcess(f *testing.F) {
 		}
 		for _, m := range doc.Members() {
 			got, ok := p.Member(m.Name)
-			if m.Value.Kind() == KindNull {
+			if m.Value.Kind() == jsondoc.KindNull {
 				if ok {
 					t.Fatalf("null member %s kept as %s", m.Name, text(got))
 				}
@@ -61,26 +63,26 @@ func FuzzDecodeProcess(f *testing.F) {
 // withoutTypedNulls is the member name of a process as DecodeProcess keeps
 // it: without the null members of its typed objects, at any depth; the
 // free-form values (checkout_settings, list_value, table_value) keep theirs.
-func withoutTypedNulls(name string, v Value) Value {
+func withoutTypedNulls(name string, v jsondoc.Value) jsondoc.Value {
 	switch name {
 	case "checkout_settings", "list_value", "table_value":
 		return v
 	}
 	switch v.Kind() {
-	case KindArray:
-		items := make([]Value, len(v.Items()))
+	case jsondoc.KindArray:
+		items := make([]jsondoc.Value, len(v.Items()))
 		for i, item := range v.Items() {
 			items[i] = withoutTypedNulls("", item)
 		}
-		return ArrayValue(items)
-	case KindObject:
-		var members []Member
+		return jsondoc.ArrayValue(items)
+	case jsondoc.KindObject:
+		var members []jsondoc.Member
 		for _, m := range v.Members() {
-			if m.Value.Kind() != KindNull {
-				members = append(members, Member{m.Name, withoutTypedNulls(m.Name, m.Value)})
+			if m.Value.Kind() != jsondoc.KindNull {
+				members = append(members, jsondoc.Member{Name: m.Name, Value: withoutTypedNulls(m.Name, m.Value)})
 			}
 		}
-		return ObjectValue(members)
+		return jsondoc.ObjectValue(members)
 	}
 	return v
 }

@@ -2,6 +2,7 @@ package examreg
 
 import (
 	"encoding/json"
+	"github.com/certhub/examreg/pkg/jsondoc"
 	"slices"
 )
 
@@ -35,29 +36,31 @@ type HistoryEntry struct {
 }
 
 // Diff is an RFC 6902 patch generator (pkg/history's uses jsondiff): the
-// patch, as JSON text, that turns from into to, two client views.
-type Diff func(from, to map[string]any) (json.RawMessage, error)
+// patch, as JSON text, that turns from into to, the JSON texts of two
+// client views.
+type Diff func(from, to []byte) (json.RawMessage, error)
 
 // ChangeOf is the entry of the write that turned before (nil for a create)
 // into after, its patch made by diff.
 func ChangeOf(before, after *Process, diff Diff) (HistoryEntry, error) {
-	from := map[string]any{}
+	from := []byte("{}")
 	if before != nil {
-		from = ClientView(before)
+		from = ClientView(before).AppendJSON(nil)
 	}
-	patch, err := diff(from, ClientView(after))
+	patch, err := diff(from, ClientView(after).AppendJSON(nil))
 	if err != nil {
 		return HistoryEntry{}, err
 	}
 	doc := after.Document()
 	context, _ := doc.Member("sys_last_security_context")
-	restoredFrom, _ := integerValue(context.memberText("restored_from"))
+	restored, _ := context.Member("restored_from")
+	restoredFrom, _ := restored.Int64()
 	return HistoryEntry{
 		Version:      after.Version(),
-		Operation:    context.memberText("operation"),
-		At:           doc.memberText("sys_last_modified_at"),
-		By:           doc.memberText("sys_last_modified_by_id"),
-		RequestID:    context.memberText("request_id"),
+		Operation:    context.MemberText("operation"),
+		At:           doc.MemberText("sys_last_modified_at"),
+		By:           doc.MemberText("sys_last_modified_by_id"),
+		RequestID:    context.MemberText("request_id"),
 		RestoredFrom: restoredFrom,
 		Patch:        patch,
 	}, nil
@@ -70,40 +73,9 @@ func DeletionOf(last *Process, by, at, requestID string) HistoryEntry {
 }
 
 // ClientView is the process as a client reads it without the bookkeeping
-// a history entry carries itself, as the generic Go values encoding/json
-// decodes into with UseNumber (numbers as json.Number, every digit kept).
-func ClientView(p *Process) map[string]any {
-	view := make(map[string]any, len(p.members))
-	for _, m := range p.members {
-		if !slices.Contains(bookkeeping, m.Name) {
-			view[m.Name] = m.Value.Interface()
-		}
-	}
-	return view
-}
-
-// Interface returns v as the Go value encoding/json decodes JSON into with
-// UseNumber: nil, bool, json.Number, string, []any or map[string]any.
-func (v Value) Interface() any {
-	switch v.kind {
-	case KindBool:
-		return v.Bool()
-	case KindNumber:
-		return json.Number(v.text)
-	case KindString:
-		return v.text
-	case KindArray:
-		items := make([]any, len(v.items))
-		for i, item := range v.items {
-			items[i] = item.Interface()
-		}
-		return items
-	case KindObject:
-		m := make(map[string]any, len(v.members))
-		for _, member := range v.members {
-			m[member.Name] = member.Value.Interface()
-		}
-		return m
-	}
-	return nil
+// a history entry carries itself.
+func ClientView(p *Process) jsondoc.Value {
+	return jsondoc.ObjectValue(slices.DeleteFunc(slices.Clone(p.members), func(m jsondoc.Member) bool {
+		return slices.Contains(bookkeeping, m.Name)
+	}))
 }

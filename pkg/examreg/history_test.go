@@ -8,14 +8,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certhub/examreg/pkg/jsondoc"
+
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/wI2L/jsondiff"
 )
 
 // withoutBookkeeping is p's JSON without the members a history entry
 // carries itself: what the patches of its history build.
-func withoutBookkeeping(p *Process) Value {
-	var kept []Member
+func withoutBookkeeping(p *Process) jsondoc.Value {
+	var kept []jsondoc.Member
 	for _, m := range p.Members() {
 		switch m.Name {
 		case "sys_version", "sys_last_modified_at", "sys_last_modified_by_id", "sys_last_security_context":
@@ -23,7 +25,7 @@ func withoutBookkeeping(p *Process) Value {
 			kept = append(kept, m)
 		}
 	}
-	return ObjectValue(kept)
+	return jsondoc.ObjectValue(kept)
 }
 
 // applyHistoryPatch applies an entry's patch to doc with an independent
@@ -47,7 +49,7 @@ func applyHistoryPatch(t testing.TB, doc []byte, patch json.RawMessage) []byte {
 func checkEntryPatch(t testing.TB, e HistoryEntry) {
 	t.Helper()
 	ops := mustParse(t, string(e.Patch))
-	if ops.Kind() != KindArray {
+	if ops.Kind() != jsondoc.KindArray {
 		t.Fatalf("patch %s is not an array", e.Patch)
 	}
 	for _, op := range ops.Items() {
@@ -64,8 +66,8 @@ func checkEntryPatch(t testing.TB, e HistoryEntry) {
 
 // jsondiffPatch is the diff the history writer gives ChangeOf (see
 // pkg/history): jsondiff's patch between two client views.
-func jsondiffPatch(from, to map[string]any) (json.RawMessage, error) {
-	patch, err := jsondiff.CompareWithoutMarshal(from, to)
+func jsondiffPatch(from, to []byte) (json.RawMessage, error) {
+	patch, err := jsondiff.CompareJSON(from, to, jsondiff.UnmarshalFunc(useNumber))
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/certhub/examreg/pkg/jsondoc"
+
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/wI2L/jsondiff"
 )
@@ -49,7 +51,7 @@ func pick[T any](rng *rand.Rand, pool []T) T { return pool[rng.IntN(len(pool))] 
 
 // shuffled returns the members in a random order: a process must not depend
 // on the order a client writes members in.
-func shuffled(rng *rand.Rand, members []Member) []Member {
+func shuffled(rng *rand.Rand, members []jsondoc.Member) []jsondoc.Member {
 	members = slices.Clone(members)
 	rng.Shuffle(len(members), func(i, j int) { members[i], members[j] = members[j], members[i] })
 	return members
@@ -57,96 +59,96 @@ func shuffled(rng *rand.Rand, members []Member) []Member {
 
 // randomFree is a free-form JSON value at most depth levels deep, empty
 // containers included.
-func randomFree(rng *rand.Rand, depth int) Value {
+func randomFree(rng *rand.Rand, depth int) jsondoc.Value {
 	switch n := rng.IntN(8); {
 	case n == 0:
-		return NullValue()
+		return jsondoc.NullValue()
 	case n == 1:
-		return BoolValue(rng.IntN(2) == 0)
+		return jsondoc.BoolValue(rng.IntN(2) == 0)
 	case n == 2:
-		return NumberValue(pick(rng, poolNumbers))
+		return jsondoc.NumberValue(pick(rng, poolNumbers))
 	case n == 3 || depth == 0:
-		return StringValue(pick(rng, poolText))
+		return jsondoc.StringValue(pick(rng, poolText))
 	case n <= 5:
-		items := []Value{}
+		items := []jsondoc.Value{}
 		for range rng.IntN(4) {
 			items = append(items, randomFree(rng, depth-1))
 		}
-		return ArrayValue(items)
+		return jsondoc.ArrayValue(items)
 	default:
 		return randomObject(rng, depth)
 	}
 }
 
 // randomObject is a free-form object of up to three members.
-func randomObject(rng *rand.Rand, depth int) Value {
-	members := []Member{}
+func randomObject(rng *rand.Rand, depth int) jsondoc.Value {
+	members := []jsondoc.Member{}
 	for range rng.IntN(4) {
 		name := pick(rng, poolKeys)
-		if _, dup := ObjectValue(members).Member(name); !dup {
-			members = append(members, Member{name, randomFree(rng, depth-1)})
+		if _, dup := jsondoc.ObjectValue(members).Member(name); !dup {
+			members = append(members, jsondoc.Member{Name: name, Value: randomFree(rng, depth-1)})
 		}
 	}
-	return ObjectValue(members)
+	return jsondoc.ObjectValue(members)
 }
 
 // randomRecord is the client-writable part of a valid record: the required
 // members and a random subset of the optional ones, with random free-form
 // values. body is its JSON as a client may write it: members in any order,
 // and with nulls for some absent typed members, which mean "absent".
-func randomRecord(rng *rand.Rand) (doc Value, body []byte) {
-	text := func() Value { return StringValue(pick(rng, poolText)) }
-	boolean := func() Value { return BoolValue(rng.IntN(2) == 0) }
-	number := func() Value { return NumberValue(pick(rng, poolNumbers)) }
-	id := func() Value { return StringValue(pick(rng, poolIDs)) }
+func randomRecord(rng *rand.Rand) (doc jsondoc.Value, body []byte) {
+	text := func() jsondoc.Value { return jsondoc.StringValue(pick(rng, poolText)) }
+	boolean := func() jsondoc.Value { return jsondoc.BoolValue(rng.IntN(2) == 0) }
+	number := func() jsondoc.Value { return jsondoc.NumberValue(pick(rng, poolNumbers)) }
+	id := func() jsondoc.Value { return jsondoc.StringValue(pick(rng, poolIDs)) }
 	ids := slices.Clone(poolIDs)
 	rng.Shuffle(len(ids), func(i, j int) { ids[i], ids[j] = ids[j], ids[i] })
-	exams := []Value{}
+	exams := []jsondoc.Value{}
 	for _, e := range ids[:1+rng.IntN(len(ids))] {
-		exams = append(exams, StringValue(e))
+		exams = append(exams, jsondoc.StringValue(e))
 	}
-	checkout := []Member{{"bank_account_id", id()}, {"business_unit_id", id()}}
+	checkout := []jsondoc.Member{{Name: "bank_account_id", Value: id()}, {Name: "business_unit_id", Value: id()}}
 	for range rng.IntN(4) {
 		name := pick(rng, []string{"opt", "installments", "bill_my_organization_options", "cards", "a/b", "~0"})
-		if _, dup := ObjectValue(checkout).Member(name); !dup {
-			checkout = append(checkout, Member{name, randomFree(rng, 3)})
+		if _, dup := jsondoc.ObjectValue(checkout).Member(name); !dup {
+			checkout = append(checkout, jsondoc.Member{Name: name, Value: randomFree(rng, 3)})
 		}
 	}
-	var nulls []Member // typed members written as null
-	optional := func(members []Member, name string, v func() Value) []Member {
+	var nulls []jsondoc.Member // typed members written as null
+	optional := func(members []jsondoc.Member, name string, v func() jsondoc.Value) []jsondoc.Member {
 		switch rng.IntN(8) {
 		case 0:
-			nulls = append(nulls, Member{name, NullValue()})
+			nulls = append(nulls, jsondoc.Member{Name: name, Value: jsondoc.NullValue()})
 			return members
 		case 1, 2, 3:
 			return members
 		}
-		return append(members, Member{name, v()})
+		return append(members, jsondoc.Member{Name: name, Value: v()})
 	}
-	contact := optional([]Member{{"contact_form_id", id()}}, "html", text)
-	email := []Member{{"subject", StringValue(pick(rng, poolNames))}, {"body", StringValue(pick(rng, poolText[1:]))}}
+	contact := optional([]jsondoc.Member{{Name: "contact_form_id", Value: id()}}, "html", text)
+	email := []jsondoc.Member{{Name: "subject", Value: jsondoc.StringValue(pick(rng, poolNames))}, {Name: "body", Value: jsondoc.StringValue(pick(rng, poolText[1:]))}}
 	for _, name := range []string{"from", "from_name", "reply_to", "cc", "bcc"} {
 		email = optional(email, name, text)
 	}
-	members := []Member{
-		{"name", StringValue(pick(rng, poolNames))},
-		{"type", StringValue(pick(rng, []string{TypeRegister, TypeRetest}))},
-		{"exam_ids", ArrayValue(exams)},
-		{"contact_form_options", ObjectValue(shuffled(rng, contact))},
-		{"checkout_settings", ObjectValue(shuffled(rng, checkout))},
-		{"confirmation_email", ObjectValue(shuffled(rng, email))},
+	members := []jsondoc.Member{
+		{Name: "name", Value: jsondoc.StringValue(pick(rng, poolNames))},
+		{Name: "type", Value: jsondoc.StringValue(pick(rng, []string{TypeRegister, TypeRetest}))},
+		{Name: "exam_ids", Value: jsondoc.ArrayValue(exams)},
+		{Name: "contact_form_options", Value: jsondoc.ObjectValue(shuffled(rng, contact))},
+		{Name: "checkout_settings", Value: jsondoc.ObjectValue(shuffled(rng, checkout))},
+		{Name: "confirmation_email", Value: jsondoc.ObjectValue(shuffled(rng, email))},
 	}
 	for _, o := range []struct {
 		name string
-		v    func() Value
+		v    func() jsondoc.Value
 	}{
 		{"display_in_portal_as", text}, {"description", text}, {"display_order", number}, {"restrict_exams", boolean},
 		{"show_contact_form", boolean}, {"available_to_training_providers", boolean}, {"is_active", boolean},
 		{"available_in_portal", boolean}, {"override_checkout_settings", boolean}, {"enable_confirmation_email", boolean},
-		{"form_id", func() Value {
-			return StringValue("certifications-exam-registrations__" + pick(rng, []string{"", "a", "b"}))
+		{"form_id", func() jsondoc.Value {
+			return jsondoc.StringValue("certifications-exam-registrations__" + pick(rng, []string{"", "a", "b"}))
 		}},
-		{"custom_field_values", func() Value { return randomCustomFields(rng) }},
+		{"custom_field_values", func() jsondoc.Value { return randomCustomFields(rng) }},
 		{"sys_external_id", id}, {"sys_locked", boolean}, {"sys_bulk_load_pk", id}, {"sys_bulk_load_at", text},
 		{"sys_bulk_load_id", id}, {"sys_bulk_load_record_no", number}, {"sys_bulk_load_source_file", text},
 		{"sys_last_bulk_data_operation_id", id}, {"sys_last_bulk_data_operation_sys_version", text}, {"sys_directive", text},
@@ -154,46 +156,46 @@ func randomRecord(rng *rand.Rand) (doc Value, body []byte) {
 	} {
 		members = optional(members, o.name, o.v)
 	}
-	doc = ObjectValue(members)
+	doc = jsondoc.ObjectValue(members)
 	written := shuffled(rng, append(slices.Clone(members), nulls...))
-	return doc, AppendJSON(nil, ObjectValue(written))
+	return doc, jsondoc.ObjectValue(written).AppendJSON(nil)
 }
 
 // randomCustomFields is a custom_field_values array of up to three values,
 // each with a random subset of its members.
-func randomCustomFields(rng *rand.Rand) Value {
-	values := []Value{}
+func randomCustomFields(rng *rand.Rand) jsondoc.Value {
+	values := []jsondoc.Value{}
 	for range rng.IntN(4) {
-		cf := []Member{{"custom_field_id", StringValue(pick(rng, poolCF))}}
+		cf := []jsondoc.Member{{Name: "custom_field_id", Value: jsondoc.StringValue(pick(rng, poolCF))}}
 		if rng.IntN(2) == 0 {
-			cf = append(cf, Member{"boolean_value", BoolValue(rng.IntN(2) == 0)})
+			cf = append(cf, jsondoc.Member{Name: "boolean_value", Value: jsondoc.BoolValue(rng.IntN(2) == 0)})
 		}
 		if rng.IntN(2) == 0 {
-			cf = append(cf, Member{"numeric_value", NumberValue(pick(rng, poolNumbers))})
+			cf = append(cf, jsondoc.Member{Name: "numeric_value", Value: jsondoc.NumberValue(pick(rng, poolNumbers))})
 		}
 		if rng.IntN(2) == 0 {
-			cf = append(cf, Member{"string_value", StringValue(pick(rng, poolText))})
+			cf = append(cf, jsondoc.Member{Name: "string_value", Value: jsondoc.StringValue(pick(rng, poolText))})
 		}
 		if rng.IntN(3) == 0 {
-			cf = append(cf, Member{"file_url_value", StringValue("https://files.example.com/" + pick(rng, poolIDs))})
+			cf = append(cf, jsondoc.Member{Name: "file_url_value", Value: jsondoc.StringValue("https://files.example.com/" + pick(rng, poolIDs))})
 		}
 		if rng.IntN(2) == 0 {
-			list := []Value{}
+			list := []jsondoc.Value{}
 			for range rng.IntN(4) {
 				list = append(list, randomFree(rng, 3))
 			}
-			cf = append(cf, Member{"list_value", ArrayValue(list)})
+			cf = append(cf, jsondoc.Member{Name: "list_value", Value: jsondoc.ArrayValue(list)})
 		}
 		if rng.IntN(2) == 0 {
-			rows := []Value{}
+			rows := []jsondoc.Value{}
 			for range rng.IntN(3) {
 				rows = append(rows, randomObject(rng, 3))
 			}
-			cf = append(cf, Member{"table_value", ArrayValue(rows)})
+			cf = append(cf, jsondoc.Member{Name: "table_value", Value: jsondoc.ArrayValue(rows)})
 		}
-		values = append(values, ObjectValue(cf))
+		values = append(values, jsondoc.ObjectValue(cf))
 	}
-	return ArrayValue(values)
+	return jsondoc.ArrayValue(values)
 }
 
 // TestPropertyRoundTrip: random valid records go through DecodeProcess and
@@ -387,7 +389,7 @@ func mutate(t testing.TB, rng *rand.Rand, a *Process) *Process {
 		t.Fatalf("mutate(%s): %v", patch, err)
 	}
 	// b shares a's server-managed fields.
-	var members []Member
+	var members []jsondoc.Member
 	for _, m := range b.Members() {
 		if !IsServerManaged(m.Name) {
 			members = append(members, m)

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/certhub/examreg/pkg/jsondoc"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,12 +48,12 @@ func DecodeProcess(body []byte, id string) (*Process, error) {
 const anyID = "\x00"
 
 // decodeProcess is DecodeProcess on a parsed document, which it may reorder.
-func decodeProcess(doc Value, id string) (*Process, error) {
-	if doc.kind != KindObject {
+func decodeProcess(doc jsondoc.Value, id string) (*Process, error) {
+	if doc.Kind() != jsondoc.KindObject {
 		return nil, Invalid("an exam reg process must be a JSON object", FieldError{Field: "", Message: "must be an object"})
 	}
 	var c conformer
-	p := &Process{members: inSchemaOrder(c.members(doc.members, processShape))}
+	p := &Process{members: inSchemaOrder(c.members(doc.Members(), processShape))}
 	return checked(p, c.problems, id)
 }
 
@@ -85,10 +86,10 @@ func checked(p *Process, wrongType []FieldError, id string) (*Process, error) {
 // NewProcess turns a decoded create body into the record to store under id,
 // with every server-managed field set afresh (sys_version 1).
 func NewProcess(p *Process, id string, by Actor) *Process {
-	created := []Member{
-		{"id", StringValue(id)},
-		{"sys_created_at", StringValue(Timestamp(by.Now))},
-		{"sys_created_by_id", StringValue(by.UserID)},
+	created := []jsondoc.Member{
+		{Name: "id", Value: jsondoc.StringValue(id)},
+		{Name: "sys_created_at", Value: jsondoc.StringValue(Timestamp(by.Now))},
+		{Name: "sys_created_by_id", Value: jsondoc.StringValue(by.UserID)},
 	}
 	return p.update(append(created, stamp(0, by)...), serverManaged...)
 }
@@ -118,8 +119,8 @@ func Restore(current, old *Process, by Actor) *Process {
 // the members a client writes as old held them, and the record's creation
 // (createdAt, createdBy; old's when empty) kept.
 func Undelete(old *Process, deleted int64, createdAt, createdBy string, by Actor) *Process {
-	created := []Member{{"id", StringValue(old.ID())}}
-	for _, c := range []Member{{"sys_created_at", StringValue(createdAt)}, {"sys_created_by_id", StringValue(createdBy)}} {
+	created := []jsondoc.Member{{Name: "id", Value: jsondoc.StringValue(old.ID())}}
+	for _, c := range []jsondoc.Member{{Name: "sys_created_at", Value: jsondoc.StringValue(createdAt)}, {Name: "sys_created_by_id", Value: jsondoc.StringValue(createdBy)}} {
 		if c.Value.Text() == "" {
 			c.Value, _ = old.Member(c.Name)
 		}
@@ -134,8 +135,8 @@ func Undelete(old *Process, deleted int64, createdAt, createdBy string, by Actor
 func (p *Process) Unchanged(stored *Process) bool { return p.Fingerprint() == stored.Fingerprint() }
 
 // serverFields are the server-managed members of p.
-func serverFields(p *Process) []Member {
-	var kept []Member
+func serverFields(p *Process) []jsondoc.Member {
+	var kept []jsondoc.Member
 	for _, m := range p.members {
 		if IsServerManaged(m.Name) {
 			kept = append(kept, m)
@@ -146,12 +147,12 @@ func serverFields(p *Process) []Member {
 
 // stamp is what a write by an actor records over a record at version: the
 // next version, who and when.
-func stamp(version int64, by Actor) []Member {
-	return []Member{
-		{"sys_version", IntValue(version + 1)},
-		{"sys_last_modified_at", StringValue(Timestamp(by.Now))},
-		{"sys_last_modified_by_id", StringValue(by.UserID)},
-		{"sys_last_security_context", by.securityContext()},
+func stamp(version int64, by Actor) []jsondoc.Member {
+	return []jsondoc.Member{
+		{Name: "sys_version", Value: jsondoc.IntValue(version + 1)},
+		{Name: "sys_last_modified_at", Value: jsondoc.StringValue(Timestamp(by.Now))},
+		{Name: "sys_last_modified_by_id", Value: jsondoc.StringValue(by.UserID)},
+		{Name: "sys_last_security_context", Value: by.securityContext()},
 	}
 }
 
@@ -171,7 +172,7 @@ func DecodeLoadedProcess(body []byte) (*Process, error) {
 	}
 	id, _ := doc.Member("id")
 	p, err := decodeProcess(doc, anyID)
-	if id.Kind() == KindString && ValidID(id.Text()) || id.Kind() != KindString && id.Kind() != KindNull {
+	if id.Kind() == jsondoc.KindString && ValidID(id.Text()) || id.Kind() != jsondoc.KindString && id.Kind() != jsondoc.KindNull {
 		return p, err // a valid id, or one of the wrong type, already reported
 	}
 	// A stored record is found by its id: a bad one is reported first.
@@ -210,24 +211,24 @@ type BulkLoad struct {
 // sys_last_security_context recording the load (operation bulk_load, the
 // load's id as the request), as the change history reads it.
 func (l BulkLoad) Loaded(p *Process, lineNo int, existing *Process, deleted int64) *Process {
-	now := StringValue(Timestamp(l.Now))
-	set := []Member{
-		{"sys_bulk_load_pk", StringValue(l.Tenant + "#" + l.ID)},
-		{"sys_bulk_load_id", StringValue(l.ID)},
-		{"sys_bulk_load_at", now},
-		{"sys_bulk_load_record_no", IntValue(int64(lineNo))},
-		{"sys_bulk_load_source_file", StringValue(l.SourceFile)},
-		{"sys_last_security_context", Actor{UserID: bulkLoader, TenantID: l.Tenant, RequestID: l.ID, Operation: OperationBulkLoad, Now: l.Now}.securityContext()},
+	now := jsondoc.StringValue(Timestamp(l.Now))
+	set := []jsondoc.Member{
+		{Name: "sys_bulk_load_pk", Value: jsondoc.StringValue(l.Tenant + "#" + l.ID)},
+		{Name: "sys_bulk_load_id", Value: jsondoc.StringValue(l.ID)},
+		{Name: "sys_bulk_load_at", Value: now},
+		{Name: "sys_bulk_load_record_no", Value: jsondoc.IntValue(int64(lineNo))},
+		{Name: "sys_bulk_load_source_file", Value: jsondoc.StringValue(l.SourceFile)},
+		{Name: "sys_last_security_context", Value: Actor{UserID: bulkLoader, TenantID: l.Tenant, RequestID: l.ID, Operation: OperationBulkLoad, Now: l.Now}.securityContext()},
 	}
-	defaults := []Member{
-		{"sys_version", IntValue(1)},
-		{"sys_created_at", now},
-		{"sys_last_modified_at", now},
-		{"sys_created_by_id", StringValue(bulkLoader)},
-		{"sys_last_modified_by_id", StringValue(bulkLoader)},
+	defaults := []jsondoc.Member{
+		{Name: "sys_version", Value: jsondoc.IntValue(1)},
+		{Name: "sys_created_at", Value: now},
+		{Name: "sys_last_modified_at", Value: now},
+		{Name: "sys_created_by_id", Value: jsondoc.StringValue(bulkLoader)},
+		{Name: "sys_last_modified_by_id", Value: jsondoc.StringValue(bulkLoader)},
 	}
 	if existing != nil {
-		set = append(set, Member{"sys_version", IntValue(existing.Version() + 1)})
+		set = append(set, jsondoc.Member{Name: "sys_version", Value: jsondoc.IntValue(existing.Version() + 1)})
 		for i, d := range defaults {
 			if v, ok := existing.Member(d.Name); ok && (d.Name == "sys_created_at" || d.Name == "sys_created_by_id") {
 				defaults[i].Value = v
@@ -235,7 +236,7 @@ func (l BulkLoad) Loaded(p *Process, lineNo int, existing *Process, deleted int6
 		}
 		defaults = defaults[1:] // the version is the stored one's next, whatever the file says
 	} else if deleted > 0 {
-		set = append(set, Member{"sys_version", IntValue(deleted + 1)})
+		set = append(set, jsondoc.Member{Name: "sys_version", Value: jsondoc.IntValue(deleted + 1)})
 		defaults = defaults[1:]
 	}
 	for _, d := range defaults {
@@ -255,48 +256,32 @@ const bulkLoader = "bulk-loader"
 // keeps. Two bodies with one fingerprint make the same record.
 func (p *Process) Fingerprint() string {
 	h := sha256.New()
-	var buf []byte
 	for _, m := range p.members {
 		if !IsServerManaged(m.Name) {
-			buf = AppendString(buf[:0], m.Name)
-			buf = appendCanonical(append(buf, ':'), m.Value)
-			h.Write(buf)
+			// "name":value, as a member of an object is written.
+			h.Write(canonicalNumbers(m.Value).AppendJSON(append(jsondoc.StringValue(m.Name).AppendJSON(nil), ':')))
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// appendCanonical is AppendJSON with every number in one spelling.
-func appendCanonical(dst []byte, v Value) []byte {
-	switch v.kind {
-	case KindNumber:
-		d := parseDecimal(v.text)
-		if d.digits == "" {
-			return append(dst, '0')
+// canonicalNumbers is v with every number in one spelling (jsondoc.Decimal's).
+func canonicalNumbers(v jsondoc.Value) jsondoc.Value {
+	switch v.Kind() {
+	case jsondoc.KindNumber:
+		return jsondoc.NumberValue(jsondoc.ParseDecimal(v.Text()).String())
+	case jsondoc.KindArray:
+		items := make([]jsondoc.Value, len(v.Items()))
+		for i, item := range v.Items() {
+			items[i] = canonicalNumbers(item)
 		}
-		if d.negative {
-			dst = append(dst, '-')
+		return jsondoc.ArrayValue(items)
+	case jsondoc.KindObject:
+		members := make([]jsondoc.Member, len(v.Members()))
+		for i, m := range v.Members() {
+			members[i] = jsondoc.Member{Name: m.Name, Value: canonicalNumbers(m.Value)}
 		}
-		dst = append(append(dst, "0."...), d.digits...)
-		return strconv.AppendInt(append(dst, 'e'), d.exp+1, 10)
-	case KindArray:
-		dst = append(dst, '[')
-		for i, item := range v.items {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendCanonical(dst, item)
-		}
-		return append(dst, ']')
-	case KindObject:
-		dst = append(dst, '{')
-		for i, m := range v.members {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = appendCanonical(append(AppendString(dst, m.Name), ':'), m.Value)
-		}
-		return append(dst, '}')
+		return jsondoc.ObjectValue(members)
 	}
-	return AppendJSON(dst, v)
+	return v
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/certhub/examreg/pkg/jsondoc"
 )
 
 // serverManagedFields is the contract's list of server-managed fields (docs/api.md).
@@ -331,13 +333,13 @@ func TestBulkLoadLoaded(t *testing.T) {
 		want := `{"id":"p-1","sys_bulk_load_at":"` + at + `","sys_bulk_load_id":"load-9","sys_bulk_load_pk":"t1#load-9","sys_bulk_load_record_no":1,` +
 			`"sys_bulk_load_source_file":"in.jsonl","sys_created_at":"` + at + `","sys_created_by_id":"bulk-loader",` +
 			`"sys_last_modified_at":"` + at + `","sys_last_modified_by_id":"bulk-loader","sys_last_security_context":` + context + `,"sys_version":1}`
-		var kept []Member
+		var kept []jsondoc.Member
 		for _, m := range got.Members() {
 			if IsServerManaged(m.Name) || strings.HasPrefix(m.Name, "sys_bulk_load") {
 				kept = append(kept, m)
 			}
 		}
-		if got := canonical(t, AppendJSON(nil, ObjectValue(kept))); got != want {
+		if got := canonical(t, jsondoc.ObjectValue(kept).AppendJSON(nil)); got != want {
 			t.Errorf("Loaded\n got %s\nwant %s", got, want)
 		}
 	})
@@ -425,11 +427,11 @@ func TestRegistrationFields(t *testing.T) {
 		t.Errorf("RegistrationFields() = %q\nwant %q", got, want)
 	}
 	// Every one of them is read, and nothing else.
-	var members []Member
+	var members []jsondoc.Member
 	for _, name := range want {
-		members = append(members, Member{name, StringValue("x")})
+		members = append(members, jsondoc.Member{Name: name, Value: jsondoc.StringValue("x")})
 	}
-	if n := len(NewRegistration(append(members, Member{"other", StringValue("y")})).Document().Members()); n != len(want) {
+	if n := len(NewRegistration(append(members, jsondoc.Member{Name: "other", Value: jsondoc.StringValue("y")})).Document().Members()); n != len(want) {
 		t.Errorf("NewRegistration kept %d members, want %d", n, len(want))
 	}
 }

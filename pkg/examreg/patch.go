@@ -1,12 +1,12 @@
 package examreg
 
 import (
-	"encoding/json"
+	"cmp"
 	"errors"
 	"slices"
 	"strconv"
 
-	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/certhub/examreg/pkg/jsondoc"
 )
 
 // MaxPatchOperations bounds the length of one RFC 6902 patch.
@@ -15,11 +15,8 @@ const MaxPatchOperations = 1000
 // Patch is a parsed RFC 6902 JSON Patch whose operations have been checked
 // against the rules of this resource.
 type Patch struct {
-	ops   jsonpatch.Patch
+	ops   jsondoc.Patch
 	field string // where the patch sits in its body, to prefix error paths
-	// touched are the top-level members the operations' pointers reach:
-	// the rest of a record is not the patch's business.
-	touched []string
 }
 
 // IsEmpty reports whether the patch has no operations: applying it changes
@@ -41,121 +38,76 @@ func ParsePatch(body []byte) (*Patch, error) {
 // ParsePatchValue is ParsePatch for a patch held in a member of a larger
 // body (a batch operation's patch_directives); field prefixes the paths of
 // the errors.
-func ParsePatchValue(doc Value, field string) (*Patch, error) {
-	if doc.kind != KindArray {
+func ParsePatchValue(doc jsondoc.Value, field string) (*Patch, error) {
+	if doc.Kind() != jsondoc.KindArray {
 		return nil, Invalid("a patch must be a JSON array of RFC 6902 operations",
 			FieldError{Field: field, Message: "must be an array of RFC 6902 operations"})
 	}
-	if len(doc.items) > MaxPatchOperations {
+	if len(doc.Items()) > MaxPatchOperations {
 		return nil, Invalid("a patch holds at most "+strconv.Itoa(MaxPatchOperations)+" operations",
 			FieldError{Field: field, Message: "must hold at most " + strconv.Itoa(MaxPatchOperations) + " operations"})
 	}
-	var v validation
-	for i, op := range doc.items {
-		v.patchOperation(field+"["+strconv.Itoa(i)+"]", op)
+	ops, err := jsondoc.DecodePatch(doc)
+	var problems []jsondoc.Problem
+	if d := (*jsondoc.DecodeError)(nil); errors.As(err, &d) {
+		problems = d.Problems
 	}
-	if err := v.errOf("invalid patch"); err != nil {
-		return nil, err
+	problems = append(problems, readOnlyProblems(doc)...)
+	if len(problems) > 0 {
+		// By operation, and in an operation in the order its members are
+		// read: op, then value or from, then path.
+		rank := map[string]int{"": 0, "op": 0, "value": 1, "from": 1, "path": 2}
+		slices.SortStableFunc(problems, func(a, b jsondoc.Problem) int {
+			return cmp.Or(cmp.Compare(a.Index, b.Index), cmp.Compare(rank[a.Member], rank[b.Member]))
+		})
+		fields := make([]FieldError, len(problems))
+		for i, p := range problems {
+			fields[i] = FieldError{Field: operationField(field, p.Index, p.Member), Message: p.Message}
+		}
+		return nil, Invalid("invalid patch", fields...)
 	}
-	var touched []string
-	for _, o := range doc.items {
-		for _, name := range []string{"path", "from"} {
-			ptr, _ := o.Member(name)
-			if tokens, _ := pointerTokens(ptr.text); len(tokens) > 0 && !slices.Contains(touched, tokens[0]) {
-				touched = append(touched, tokens[0])
+	return &Patch{ops: ops, field: field}, nil
+}
+
+// readOnlyProblems are the pointers of a patch document that reach a
+// server-managed field or the whole record (which holds them): path, when
+// op is a string, and from for move and copy.
+func readOnlyProblems(doc jsondoc.Value) []jsondoc.Problem {
+	var problems []jsondoc.Problem
+	for i, o := range doc.Items() {
+		op, _ := o.Member("op")
+		if op.Kind() != jsondoc.KindString {
+			continue
+		}
+		members := []string{"path"}
+		if op.Text() == "move" || op.Text() == "copy" {
+			members = []string{"from", "path"}
+		}
+		for _, name := range members {
+			text, _ := o.Member(name)
+			ptr, err := jsondoc.ParsePointer(text.Text())
+			switch {
+			case text.Kind() != jsondoc.KindString || err != nil:
+			case len(ptr) == 0:
+				problems = append(problems, jsondoc.Problem{Index: i, Member: name, Message: "must not be the whole document: it holds read-only fields"})
+			case IsServerManaged(ptr[0]):
+				problems = append(problems, jsondoc.Problem{Index: i, Member: name, Message: ptr[0] + " is read-only"})
 			}
 		}
 	}
-	// The library's form of the operations, built from the parsed document
-	// rather than parsed again: the members RFC 6902 defines, as JSON text
-	// (null as nil, as the library's own decoding has it).
-	ops := make(jsonpatch.Patch, len(doc.items))
-	for i, o := range doc.items {
-		ops[i] = make(jsonpatch.Operation, 4)
-		for _, m := range o.members {
-			switch m.Name {
-			case "op", "path", "from", "value":
-				var raw *json.RawMessage
-				if m.Value.kind != KindNull {
-					text := json.RawMessage(AppendJSON(nil, m.Value))
-					raw = &text
-				}
-				ops[i][m.Name] = raw
-			}
-		}
-	}
-	return &Patch{ops: ops, field: field, touched: touched}, nil
+	return problems
 }
 
-// patchOperation checks one operation. Members RFC 6902 does not define for
-// the operation are ignored whatever their type, as the RFC requires.
-func (v *validation) patchOperation(at string, o Value) {
-	if o.kind != KindObject {
-		v.add(at, "must be an object with string members op, path and (for move and copy) from")
-		return
+// operationField is the field of an error in the member of the operation
+// at index of the patch in field: patch_directives[2].path.
+func operationField(field string, index int, member string) string {
+	if index >= 0 {
+		field += "[" + strconv.Itoa(index) + "]"
 	}
-	op, ok := v.stringMember(at+".op", o, "op")
-	if !ok {
-		return
+	if member != "" {
+		field += "." + member
 	}
-	switch op {
-	case "add", "replace", "test":
-		if _, ok := o.Member("value"); !ok {
-			v.add(at+".value", "is required for "+op)
-		}
-	case "move", "copy":
-		if from, ok := v.stringMember(at+".from", o, "from"); ok {
-			v.pointer(at+".from", from)
-		}
-	case "remove":
-	default:
-		v.add(at+".op", "must be one of add, remove, replace, move, copy, test")
-	}
-	if path, ok := v.stringMember(at+".path", o, "path"); ok {
-		v.pointer(at+".path", path)
-	}
-}
-
-// stringMember reads an operation member that must be a JSON string,
-// reporting it when absent (or null) or of another type.
-func (v *validation) stringMember(field string, o Value, name string) (string, bool) {
-	s, _ := o.Member(name)
-	switch s.kind {
-	case KindString:
-		return s.text, true
-	case KindNull:
-		v.add(field, "is required")
-	default:
-		v.add(field, "must be a string")
-	}
-	return "", false
-}
-
-// pointer checks a JSON Pointer (RFC 6901) and that it does not reach a
-// server-managed field.
-func (v *validation) pointer(field, ptr string) {
-	tokens, ok := pointerTokens(ptr)
-	switch {
-	case !ok:
-		v.add(field, "must be a JSON Pointer starting with /")
-	case !validEscapes(ptr):
-		v.add(field, "must be a JSON Pointer: ~ is written ~0 and / is written ~1, and ~ is followed by nothing else")
-	case len(tokens) == 0:
-		v.add(field, "must not be the whole document: it holds read-only fields")
-	case IsServerManaged(tokens[0]):
-		v.add(field, tokens[0]+" is read-only")
-	}
-}
-
-// validEscapes reports whether every ~ of a JSON Pointer starts ~0 or ~1
-// (RFC 6901 section 3).
-func validEscapes(ptr string) bool {
-	for i := 0; i < len(ptr); i++ {
-		if ptr[i] == '~' && (i+1 == len(ptr) || ptr[i+1] != '0' && ptr[i+1] != '1') {
-			return false
-		}
-	}
-	return true
+	return field
 }
 
 // ApplyPatch applies the patch to current and returns the successor record,
@@ -163,33 +115,33 @@ func validEscapes(ptr string) bool {
 // that cannot apply (a missing path, an index out of range), is EINVALID,
 // naming the operation.
 func ApplyPatch(current *Process, patch *Patch, by Actor) (*Process, error) {
-	// Only the members the patch reaches go through the library, as JSON:
-	// the others cannot change, and stay as they are.
-	var part, kept []Member
-	for _, m := range current.members {
-		if slices.Contains(patch.touched, m.Name) {
-			part = append(part, m)
-		} else {
-			kept = append(kept, m)
-		}
-	}
-	patched, err := applyOps(patch.ops, AppendJSON(nil, ObjectValue(part)))
-	if err != nil {
-		var failed *opError
-		if errors.As(err, &failed) {
-			failed.Field = patch.field + failed.Field
-			return nil, Invalid(failed.summary, failed.FieldError)
-		}
-		return nil, err
-	}
-	doc, err := ParseJSON(patched)
-	if err != nil {
+	doc, err := patch.ops.Apply(current.Document())
+	var failed *jsondoc.OperationError
+	switch {
+	case errors.As(err, &failed):
+		return nil, patch.failure(failed)
+	case err != nil:
 		return nil, err
 	}
 	var c conformer
-	next, err := checked(&Process{members: inSchemaOrder(append(kept, c.members(doc.members, processShape)...))}, c.problems, current.ID())
+	next, err := checked(&Process{members: inSchemaOrder(c.members(doc.Members(), processShape))}, c.problems, current.ID())
 	if err != nil {
 		return nil, err
 	}
 	return next.update(stamp(current.Version(), by)), nil
+}
+
+// failure is what a client is told of an operation that cannot apply.
+func (p *Patch) failure(e *jsondoc.OperationError) error {
+	field := operationField(p.field, e.Index, e.Member)
+	if errors.Is(e.Err, jsondoc.ErrTestFailed) {
+		return Invalid("a test operation of the patch failed",
+			FieldError{Field: field, Message: "failed: the value at " + e.Path.String() + " is not the value given"})
+	}
+	message := e.Err.Error()
+	if errors.Is(e.Err, jsondoc.ErrMissing) || errors.Is(e.Err, jsondoc.ErrNoParent) {
+		message += " in the record"
+	}
+	return Invalid("the patch cannot be applied: operation "+operationField("", e.Index, e.Member)+" "+message,
+		FieldError{Field: field, Message: message})
 }

@@ -11,6 +11,8 @@
 package examreg
 
 import (
+	"cmp"
+	"github.com/certhub/examreg/pkg/jsondoc"
 	"slices"
 	"time"
 	"unicode/utf8"
@@ -96,67 +98,50 @@ func ProcessFields() []string { return processShape.object.names }
 // schema, held in the order ProcessFields gives. A Process is not changed
 // once built: every write makes a new one.
 type Process struct {
-	members []Member
+	members []jsondoc.Member
 }
 
 // NewStoredProcess is the process made of members read from storage: those
 // the schema knows (objects inside them must already have their members
 // sorted by name). Other members, such as storage keys, are left out.
-func NewStoredProcess(members []Member) *Process {
-	return &Process{members: inSchemaOrder(slices.DeleteFunc(members, func(m Member) bool {
+func NewStoredProcess(members []jsondoc.Member) *Process {
+	return &Process{members: inSchemaOrder(slices.DeleteFunc(members, func(m jsondoc.Member) bool {
 		_, known := processShape.object.index[m.Name]
 		return !known
 	}))}
 }
 
-// inSchemaOrder sorts known top-level members in the order ProcessFields gives.
-func inSchemaOrder(members []Member) []Member {
-	// Each member has its place: no need to sort.
-	var slots [maxProcessFields]Member
-	var present [maxProcessFields]bool
-	for _, m := range members {
-		i := processShape.object.index[m.Name]
-		slots[i], present[i] = m, true
-	}
-	members = members[:0]
-	for i := range slots {
-		if present[i] {
-			members = append(members, slots[i])
-		}
-	}
+// inSchemaOrder sorts known top-level members in the order ProcessFields
+// gives. It sorts members in place.
+func inSchemaOrder(members []jsondoc.Member) []jsondoc.Member {
+	slices.SortFunc(members, func(a, b jsondoc.Member) int {
+		return cmp.Compare(processShape.object.index[a.Name], processShape.object.index[b.Name])
+	})
 	return members
 }
 
-// maxProcessFields bounds the members of a process, for inSchemaOrder.
-const maxProcessFields = 64
-
-func init() {
-	if len(processShape.object.names) > maxProcessFields {
-		panic("examreg: raise maxProcessFields")
-	}
-}
-
 // Members returns the members of the process, in the order ProcessFields gives.
-func (p *Process) Members() []Member { return p.members }
+func (p *Process) Members() []jsondoc.Member { return p.members }
 
 // Document returns the process as one JSON object.
-func (p *Process) Document() Value { return ObjectValue(p.members) }
+func (p *Process) Document() jsondoc.Value { return jsondoc.ObjectValue(p.members) }
 
 // AppendJSON appends the process's JSON text to dst.
-func (p *Process) AppendJSON(dst []byte) []byte { return AppendJSON(dst, p.Document()) }
+func (p *Process) AppendJSON(dst []byte) []byte { return p.Document().AppendJSON(dst) }
 
 // MarshalJSON writes the process as a client reads it.
 func (p *Process) MarshalJSON() ([]byte, error) { return p.AppendJSON(nil), nil }
 
 // Member returns the value of a top-level member.
-func (p *Process) Member(name string) (Value, bool) { return p.Document().Member(name) }
+func (p *Process) Member(name string) (jsondoc.Value, bool) { return p.Document().Member(name) }
 
 // ID returns the record's id.
-func (p *Process) ID() string { return p.Document().memberText("id") }
+func (p *Process) ID() string { return p.Document().MemberText("id") }
 
 // Version returns sys_version, 0 when absent.
 func (p *Process) Version() int64 {
-	n, _ := integerValue(p.Document().memberText("sys_version"))
+	v, _ := p.Member("sys_version")
+	n, _ := v.Int64()
 	return n
 }
 
@@ -164,7 +149,7 @@ func (p *Process) Version() int64 {
 // sys_last_security_context).
 func (p *Process) RequestID() string {
 	ctx, _ := p.Member("sys_last_security_context")
-	return ctx.memberText("request_id")
+	return ctx.MemberText("request_id")
 }
 
 // IsLocked reports whether the record refuses changes through the API.
@@ -176,9 +161,9 @@ func (p *Process) IsLocked() bool {
 // ExamIDs returns the exams the process serves.
 func (p *Process) ExamIDs() []string {
 	v, _ := p.Member("exam_ids")
-	ids := make([]string, len(v.items))
-	for i, id := range v.items {
-		ids[i] = id.text
+	ids := make([]string, len(v.Items()))
+	for i, id := range v.Items() {
+		ids[i] = id.Text()
 	}
 	return ids
 }
@@ -186,9 +171,11 @@ func (p *Process) ExamIDs() []string {
 // update returns a copy of p in which the members of set are set (added or
 // replaced; of two with one name, the later wins) and the members named in
 // remove are removed.
-func (p *Process) update(set []Member, remove ...string) *Process {
-	named := func(name string) func(Member) bool { return func(m Member) bool { return m.Name == name } }
-	var members []Member
+func (p *Process) update(set []jsondoc.Member, remove ...string) *Process {
+	named := func(name string) func(jsondoc.Member) bool {
+		return func(m jsondoc.Member) bool { return m.Name == name }
+	}
+	var members []jsondoc.Member
 	for _, m := range p.members {
 		if !slices.Contains(remove, m.Name) && !slices.ContainsFunc(set, named(m.Name)) {
 			members = append(members, m)
@@ -231,7 +218,7 @@ const maxUserAgent = 512
 
 // securityContext is sys_last_security_context for a write by a, members
 // sorted by name as every object the service writes.
-func (a Actor) securityContext() Value {
+func (a Actor) securityContext() jsondoc.Value {
 	if len(a.UserAgent) > maxUserAgent {
 		cut := maxUserAgent
 		for cut > 0 && !utf8.RuneStart(a.UserAgent[cut]) {
@@ -239,18 +226,18 @@ func (a Actor) securityContext() Value {
 		}
 		a.UserAgent = a.UserAgent[:cut]
 	}
-	members := []Member{
-		{"at", StringValue(Timestamp(a.Now))},
-		{"operation", StringValue(a.Operation)},
-		{"request_id", StringValue(a.RequestID)},
+	members := []jsondoc.Member{
+		{Name: "at", Value: jsondoc.StringValue(Timestamp(a.Now))},
+		{Name: "operation", Value: jsondoc.StringValue(a.Operation)},
+		{Name: "request_id", Value: jsondoc.StringValue(a.RequestID)},
 	}
 	if a.RestoredFrom > 0 {
-		members = append(members, Member{"restored_from", IntValue(a.RestoredFrom)})
+		members = append(members, jsondoc.Member{Name: "restored_from", Value: jsondoc.IntValue(a.RestoredFrom)})
 	}
-	return ObjectValue(append(members,
-		Member{"source_ip", StringValue(a.SourceIP)},
-		Member{"tenant_id", StringValue(a.TenantID)},
-		Member{"user_agent", StringValue(a.UserAgent)},
-		Member{"user_id", StringValue(a.UserID)},
+	return jsondoc.ObjectValue(append(members,
+		jsondoc.Member{Name: "source_ip", Value: jsondoc.StringValue(a.SourceIP)},
+		jsondoc.Member{Name: "tenant_id", Value: jsondoc.StringValue(a.TenantID)},
+		jsondoc.Member{Name: "user_agent", Value: jsondoc.StringValue(a.UserAgent)},
+		jsondoc.Member{Name: "user_id", Value: jsondoc.StringValue(a.UserID)},
 	))
 }

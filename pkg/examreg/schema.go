@@ -1,14 +1,14 @@
 package examreg
 
 import (
-	"slices"
+	"github.com/certhub/examreg/pkg/jsondoc"
 	"strings"
 )
 
 // shape is what a member of a document must look like: a JSON type and, for
 // arrays and objects, what they hold. A free-form shape takes any JSON value.
 type shape struct {
-	kind    Kind
+	kind    jsondoc.Kind
 	free    bool         // any JSON value
 	integer bool         // a number without fraction or exponent
 	item    *shape       // what an array holds
@@ -30,15 +30,15 @@ type field struct {
 }
 
 var (
-	aString     = &shape{kind: KindString}
-	aBoolean    = &shape{kind: KindBool}
-	aNumber     = &shape{kind: KindNumber}
-	anInteger   = &shape{kind: KindNumber, integer: true}
+	aString     = &shape{kind: jsondoc.KindString}
+	aBoolean    = &shape{kind: jsondoc.KindBool}
+	aNumber     = &shape{kind: jsondoc.KindNumber}
+	anInteger   = &shape{kind: jsondoc.KindNumber, integer: true}
 	anyValue    = &shape{free: true}
-	aFreeObject = &shape{kind: KindObject}
+	aFreeObject = &shape{kind: jsondoc.KindObject}
 )
 
-func arrayOf(item *shape) *shape { return &shape{kind: KindArray, item: item} }
+func arrayOf(item *shape) *shape { return &shape{kind: jsondoc.KindArray, item: item} }
 
 func objectOf(fields ...field) *shape {
 	o := &objectShape{shapes: map[string]*shape{}, index: map[string]int{}}
@@ -47,7 +47,7 @@ func objectOf(fields ...field) *shape {
 		o.shapes[f.name] = f.shape
 		o.index[f.name] = i
 	}
-	return &shape{kind: KindObject, object: o}
+	return &shape{kind: jsondoc.KindObject, object: o}
 }
 
 // strings is an object shape whose members are all strings.
@@ -64,13 +64,13 @@ func (s *shape) what() string {
 	switch {
 	case s.integer:
 		return "an integer"
-	case s.kind == KindString:
+	case s.kind == jsondoc.KindString:
 		return "a string"
-	case s.kind == KindBool:
+	case s.kind == jsondoc.KindBool:
 		return "a boolean"
-	case s.kind == KindNumber:
+	case s.kind == jsondoc.KindNumber:
 		return "a number"
-	case s.kind == KindArray:
+	case s.kind == jsondoc.KindArray:
 		return "an array"
 	}
 	return "an object"
@@ -78,7 +78,7 @@ func (s *shape) what() string {
 
 // conformer checks a document against a shape and collects every problem.
 type conformer struct {
-	path     []pathStep
+	path     jsondoc.Path
 	problems []FieldError
 }
 
@@ -88,85 +88,94 @@ func (c *conformer) add(message string) {
 
 // value checks v against s and returns it in the form the service keeps:
 // members of typed objects that are null are dropped (null means absent),
-// and every object's members are sorted by name. v is not null.
-func (c *conformer) value(v Value, s *shape) Value {
+// and every object's members are sorted by name. v is not null, and is not
+// changed: what differs is copied.
+func (c *conformer) value(v jsondoc.Value, s *shape) jsondoc.Value {
 	if s.free {
-		c.free(v)
-		return v
+		return c.free(v)
 	}
-	if v.kind != s.kind {
+	if v.Kind() != s.kind {
 		c.add("must be " + s.what())
 		return v
 	}
-	switch v.kind {
-	case KindNumber:
-		if _, whole := integerValue(v.text); s.integer && !whole {
+	switch v.Kind() {
+	case jsondoc.KindNumber:
+		if _, whole := v.Int64(); s.integer && !whole {
 			c.add("must be " + s.what())
-		} else if problem := numberProblem(v.text); problem != "" {
+		} else if problem := numberProblem(v.Text()); problem != "" {
 			c.add(problem)
 		}
-	case KindArray:
-		for i, item := range v.items {
-			c.path = append(c.path, pathStep{index: i})
-			v.items[i] = c.value(item, s.item)
+	case jsondoc.KindArray:
+		items := make([]jsondoc.Value, len(v.Items()))
+		for i, item := range v.Items() {
+			c.path = append(c.path, jsondoc.ItemStep(i))
+			items[i] = c.value(item, s.item)
 			c.path = c.path[:len(c.path)-1]
 		}
-	case KindObject:
+		return jsondoc.ArrayValue(items)
+	case jsondoc.KindObject:
 		if s.object == nil {
-			c.free(v)
-			return v
+			return c.free(v)
 		}
-		v.members = c.members(v.members, s)
-		sortByName(v.members)
+		return jsondoc.ObjectValue(byName(c.members(v.Members(), s)))
 	}
 	return v
 }
 
 // members checks the members of an object of shape s and returns them as
 // the service keeps them: null members dropped, each member conformed.
-func (c *conformer) members(members []Member, s *shape) []Member {
-	members = slices.DeleteFunc(members, func(m Member) bool { return m.Value.kind == KindNull })
-	for i, m := range members {
-		c.path = append(c.path, pathStep{name: m.Name, index: -1})
+func (c *conformer) members(members []jsondoc.Member, s *shape) []jsondoc.Member {
+	kept := make([]jsondoc.Member, 0, len(members))
+	for _, m := range members {
+		if m.Value.Kind() == jsondoc.KindNull {
+			continue
+		}
+		c.path = append(c.path, jsondoc.MemberStep(m.Name))
 		if ms, ok := s.object.shapes[m.Name]; ok {
-			members[i].Value = c.value(m.Value, ms)
+			m.Value = c.value(m.Value, ms)
 		} else {
 			c.add("unknown field")
 		}
 		c.path = c.path[:len(c.path)-1]
+		kept = append(kept, m)
 	}
-	return members
+	return kept
 }
 
-// free checks a free-form value: it is kept as written, but DynamoDB must be
+// free checks a free-form value and returns it as the service keeps it: as
+// written, but with every object's members sorted by name. DynamoDB must be
 // able to store it, so every number must fit DynamoDB's and no member name
-// may be empty. Members are sorted by name.
-func (c *conformer) free(v Value) {
-	switch v.kind {
-	case KindNumber:
-		if problem := numberProblem(v.text); problem != "" {
+// may be empty.
+func (c *conformer) free(v jsondoc.Value) jsondoc.Value {
+	switch v.Kind() {
+	case jsondoc.KindNumber:
+		if problem := numberProblem(v.Text()); problem != "" {
 			c.add(problem)
 		}
-	case KindArray:
-		for i, item := range v.items {
-			c.path = append(c.path, pathStep{index: i})
-			c.free(item)
+	case jsondoc.KindArray:
+		items := make([]jsondoc.Value, len(v.Items()))
+		for i, item := range v.Items() {
+			c.path = append(c.path, jsondoc.ItemStep(i))
+			items[i] = c.free(item)
 			c.path = c.path[:len(c.path)-1]
 		}
-	case KindObject:
-		sortByName(v.members)
-		for _, m := range v.members {
+		return jsondoc.ArrayValue(items)
+	case jsondoc.KindObject:
+		members := byName(v.Members())
+		for i, m := range members {
 			switch {
 			case m.Name == "":
 				c.add(`has a member named "": DynamoDB cannot store an empty member name`)
 			case len(m.Name) > maxMemberName:
 				c.add("has a member name longer than 65,535 bytes, which DynamoDB cannot store")
 			}
-			c.path = append(c.path, pathStep{name: m.Name, index: -1})
-			c.free(m.Value)
+			c.path = append(c.path, jsondoc.MemberStep(m.Name))
+			members[i].Value = c.free(m.Value)
 			c.path = c.path[:len(c.path)-1]
 		}
+		return jsondoc.ObjectValue(members)
 	}
+	return v
 }
 
 // maxMemberName is DynamoDB's limit on an attribute name, at any depth.
@@ -181,9 +190,9 @@ func ObjectMembers() map[string][]string {
 	var walk func(path string, s *shape)
 	walk = func(path string, s *shape) {
 		switch {
-		case s.kind == KindArray && s.item != nil:
+		case s.kind == jsondoc.KindArray && s.item != nil:
 			walk(path+"[]", s.item)
-		case s.kind == KindObject && s.object != nil:
+		case s.kind == jsondoc.KindObject && s.object != nil:
 			all[path] = s.object.names
 			for _, name := range s.object.names {
 				walk(strings.TrimPrefix(path+"."+name, "."), s.object.shapes[name])

@@ -1,10 +1,10 @@
 package examreg
 
 import (
+	"github.com/certhub/examreg/pkg/jsondoc"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // Limits on what one record may hold. They keep every record inside a single
@@ -68,9 +68,9 @@ func (p *Process) validate() *validation {
 	doc := p.Document()
 	v.requiredText(doc, "", "name")
 	switch typ, _ := doc.Member("type"); {
-	case typ.kind != KindString:
+	case typ.Kind() != jsondoc.KindString:
 		v.add("type", "is required")
-	case typ.text != TypeRegister && typ.text != TypeRetest:
+	case typ.Text() != TypeRegister && typ.Text() != TypeRetest:
 		v.add("type", `must be "register" or "retest"`)
 	}
 	v.examIDs(doc)
@@ -81,11 +81,11 @@ func (p *Process) validate() *validation {
 		for _, name := range []string{"bank_account_id", "business_unit_id"} {
 			field := "checkout_settings." + name
 			switch s, ok := settings.Member(name); {
-			case !ok || s.kind == KindNull:
+			case !ok || s.Kind() == jsondoc.KindNull:
 				v.add(field, "is required")
-			case s.kind != KindString:
+			case s.Kind() != jsondoc.KindString:
 				v.add(field, "must be a string")
-			case s.text == "":
+			case s.Text() == "":
 				v.add(field, "is required")
 			}
 		}
@@ -95,13 +95,13 @@ func (p *Process) validate() *validation {
 		v.requiredText(email, "confirmation_email.", "subject")
 		v.requiredText(email, "confirmation_email.", "body")
 	}
-	if form, ok := doc.Member("form_id"); ok && form.kind == KindString && !strings.HasPrefix(form.text, formIDPrefix) {
+	if form, ok := doc.Member("form_id"); ok && form.Kind() == jsondoc.KindString && !strings.HasPrefix(form.Text(), formIDPrefix) {
 		v.add("form_id", "must match ^"+formIDPrefix+".*")
 	}
 	values, _ := doc.Member("custom_field_values")
-	for i, cf := range values.items {
+	for i, cf := range values.Items() {
 		field := "custom_field_values[" + strconv.Itoa(i) + "]"
-		if v.requiredText(cf, field+".", "custom_field_id") && !validCustomFieldID(cf.memberText("custom_field_id")) {
+		if v.requiredText(cf, field+".", "custom_field_id") && !validCustomFieldID(cf.MemberText("custom_field_id")) {
 			v.add(field+".custom_field_id", "must match ^[a-z\\d:_-]{1,300}__c$")
 		}
 		for _, name := range []string{"list_value", "table_value"} {
@@ -114,39 +114,34 @@ func (p *Process) validate() *validation {
 		// The members a client writes are measured: then a record at the
 		// limit can still be written back as it reads, server-managed
 		// members and all (they are bounded: see securityContext).
-		buf := buffers.Get().(*[]byte)
-		*buf = AppendJSON((*buf)[:0], ObjectValue(slices.DeleteFunc(slices.Clone(p.members), func(m Member) bool { return IsServerManaged(m.Name) })))
-		if len(*buf) > MaxRecordBytes {
+		written := jsondoc.ObjectValue(slices.DeleteFunc(slices.Clone(p.members), func(m jsondoc.Member) bool { return IsServerManaged(m.Name) }))
+		if len(written.AppendJSON(nil)) > MaxRecordBytes {
 			v.add("", "the exam reg process is larger than "+strconv.Itoa(MaxRecordBytes)+" bytes")
 		}
-		buffers.Put(buf)
 	}
 	return v
 }
 
-// buffers hold JSON text being measured.
-var buffers = sync.Pool{New: func() any { return new([]byte) }}
-
-func (v *validation) examIDs(doc Value) {
+func (v *validation) examIDs(doc jsondoc.Value) {
 	ids, _ := doc.Member("exam_ids")
-	if len(ids.items) == 0 {
+	if len(ids.Items()) == 0 {
 		v.add("exam_ids", "must contain at least one exam id")
 		return
 	}
-	if len(ids.items) > MaxExamIDs {
+	if len(ids.Items()) > MaxExamIDs {
 		v.add("exam_ids", "must contain at most "+strconv.Itoa(MaxExamIDs)+" exam ids")
 		return
 	}
-	seen := make(map[string]bool, len(ids.items))
-	for i, id := range ids.items {
+	seen := make(map[string]bool, len(ids.Items()))
+	for i, id := range ids.Items() {
 		field := "exam_ids[" + strconv.Itoa(i) + "]"
 		switch {
-		case !ValidID(id.text):
+		case !ValidID(id.Text()):
 			v.add(field, "must be an id matching ^[\\w|-]+$")
-		case seen[id.text]:
+		case seen[id.Text()]:
 			v.add(field, "duplicates an earlier exam id")
 		}
-		seen[id.text] = true
+		seen[id.Text()] = true
 	}
 }
 
@@ -159,8 +154,8 @@ func (v *validation) add(field, message string) {
 
 // requiredText requires obj's member name to be a non-empty string, and
 // reports whether it is.
-func (v *validation) requiredText(obj Value, prefix, name string) bool {
-	if s, _ := obj.Member(name); s.kind != KindString || s.text == "" {
+func (v *validation) requiredText(obj jsondoc.Value, prefix, name string) bool {
+	if s, _ := obj.Member(name); s.Kind() != jsondoc.KindString || s.Text() == "" {
 		v.add(prefix+name, "is required")
 		return false
 	}
@@ -168,16 +163,16 @@ func (v *validation) requiredText(obj Value, prefix, name string) bool {
 }
 
 // requiredObject requires the document's member name to be an object.
-func (v *validation) requiredObject(doc Value, name string) (Value, bool) {
+func (v *validation) requiredObject(doc jsondoc.Value, name string) (jsondoc.Value, bool) {
 	obj, _ := doc.Member(name)
-	if obj.kind != KindObject {
+	if obj.Kind() != jsondoc.KindObject {
 		v.add(name, "is required")
-		return Value{}, false
+		return jsondoc.Value{}, false
 	}
 	return obj, true
 }
 
-func (v *validation) nesting(field string, value Value) {
+func (v *validation) nesting(field string, value jsondoc.Value) {
 	if depth(value) > MaxNesting {
 		v.add(field, "is nested more than "+strconv.Itoa(MaxNesting)+" levels deep")
 	}
@@ -207,16 +202,16 @@ func (v *validation) errOf(message string) error {
 }
 
 // depth is the nesting depth of a JSON value (a scalar is 0).
-func depth(v Value) int {
+func depth(v jsondoc.Value) int {
 	d := 0
-	switch v.kind {
-	case KindArray:
-		for _, item := range v.items {
+	switch v.Kind() {
+	case jsondoc.KindArray:
+		for _, item := range v.Items() {
 			d = max(d, depth(item))
 		}
 		return d + 1
-	case KindObject:
-		for _, m := range v.members {
+	case jsondoc.KindObject:
+		for _, m := range v.Members() {
 			d = max(d, depth(m.Value))
 		}
 		return d + 1

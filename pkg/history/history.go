@@ -14,6 +14,7 @@
 package history
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -105,10 +106,12 @@ func (w *Writer) write(ctx context.Context, r events.DynamoDBEventRecord) (outco
 	return written, nil
 }
 
-// Diff is the RFC 6902 patch jsondiff makes between two client views: the
-// examreg.Diff of every history entry.
-func Diff(from, to map[string]any) (json.RawMessage, error) {
-	patch, err := jsondiff.CompareWithoutMarshal(from, to)
+// Diff is the RFC 6902 patch jsondiff makes between the JSON texts of two
+// client views: the examreg.Diff of every history entry. jsondiff reads them
+// with UseNumber, so that every number keeps its literal, every digit, in
+// the patch.
+func Diff(from, to []byte) (json.RawMessage, error) {
+	patch, err := jsondiff.CompareJSON(from, to, jsondiff.UnmarshalFunc(unmarshalUsingNumber))
 	if err != nil {
 		return nil, err
 	}
@@ -116,6 +119,13 @@ func Diff(from, to map[string]any) (json.RawMessage, error) {
 		patch = jsondiff.Patch{}
 	}
 	return json.Marshal(patch)
+}
+
+// unmarshalUsingNumber is json.Unmarshal with numbers as json.Number.
+func unmarshalUsingNumber(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	return dec.Decode(v)
 }
 
 func keysOf(r events.DynamoDBEventRecord) string {

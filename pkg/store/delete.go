@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/certhub/examreg/pkg/examreg"
+	"github.com/certhub/examreg/pkg/jsondoc"
 )
 
 // DeleteProcess hard-deletes a process and uncounts it from the tenant's
@@ -115,7 +116,7 @@ func (s *Store) deleteItems(tenant string, current *examreg.Process, by examreg.
 		"version":    version(current.Version() + 1),
 	}
 	for _, name := range []string{"sys_created_at", "sys_created_by_id"} {
-		if v, ok := current.Member(name); ok && v.Kind() == examreg.KindString {
+		if v, ok := current.Member(name); ok && v.Kind() == jsondoc.KindString {
 			deletion[name] = &types.AttributeValueMemberS{Value: v.Text()}
 		}
 	}

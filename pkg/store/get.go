@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/certhub/examreg/pkg/examreg"
+	"github.com/certhub/examreg/pkg/jsondoc"
 )
 
 // ReadOptions shape a read.
@@ -53,17 +53,9 @@ func (s *Store) GetProcess(ctx context.Context, tenant, id string, opt ReadOptio
 	if out.Item == nil {
 		return Record{}, examreg.ErrNotFound
 	}
-	return Record{JSON: appendProcessJSON(nil, out.Item, omit), Version: versionOf(out.Item)}, nil
-}
-
-// versionOf is an item's sys_version, 0 when absent.
-func versionOf(item map[string]types.AttributeValue) int64 {
-	n, _ := item["sys_version"].(*types.AttributeValueMemberN)
-	if n == nil {
-		return 0
-	}
-	v, _ := strconv.ParseInt(n.Value, 10, 64)
-	return v
+	p := processOf(out.Item)
+	members := slices.DeleteFunc(slices.Clone(p.Members()), func(m jsondoc.Member) bool { return m.Name == omit })
+	return Record{JSON: jsondoc.ObjectValue(members).AppendJSON(nil), Version: p.Version()}, nil
 }
 
 // ReadProcess reads a process with a consistent read, for a write to build

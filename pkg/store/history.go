@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/certhub/examreg/pkg/examreg"
+	"github.com/certhub/examreg/pkg/jsondoc"
 )
 
 // A record's change history lives in a partition of its own,
@@ -63,7 +65,7 @@ func (c Change) After() *examreg.Process {
 }
 
 // AfterJSON is the process after the change as a GET answers it.
-func (c Change) AfterJSON() []byte { return appendProcessJSON(nil, c.New, "") }
+func (c Change) AfterJSON() []byte { return c.After().AppendJSON(nil) }
 
 // ErrHistoryTaken is a history entry whose version already holds another
 // entry of the record: a record's versions never repeat, so it is a fault
@@ -185,40 +187,37 @@ func (s *Store) History(ctx context.Context, tenant, id string, opt HistoryOptio
 			return HistoryPage{}, err
 		}
 	}
-	page := HistoryPage{JSON: []byte{'['}, Count: len(out.Items)}
+	entries := make([]examreg.HistoryEntry, len(out.Items))
 	for i, item := range out.Items {
-		if i > 0 {
-			page.JSON = append(page.JSON, ',')
-		}
-		page.JSON = appendEntryJSON(page.JSON, item)
+		entries[i] = entryOf(item)
 	}
-	page.JSON = append(page.JSON, ']')
+	text, err := jsondoc.Marshal(entries)
+	if err != nil {
+		return HistoryPage{}, err
+	}
+	page := HistoryPage{JSON: text, Count: len(out.Items)}
 	if sk, ok := out.LastEvaluatedKey["sk"].(*types.AttributeValueMemberS); ok {
 		page.Last, _ = strconv.ParseInt(strings.TrimPrefix(sk.Value, historyVersion), 10, 64)
 	}
 	return page, nil
 }
 
-// appendEntryJSON appends a history entry as a client reads it. The patch is
-// stored as the JSON text jsondiff wrote.
-func appendEntryJSON(dst []byte, item map[string]types.AttributeValue) []byte {
-	dst = append(dst, `{"version":`...)
-	dst = append(dst, textOf(item, "version")...)
-	for _, name := range []string{"operation", "at", "by", "request_id"} {
-		dst = append(dst, ',')
-		dst = examreg.AppendString(dst, name)
-		dst = append(dst, ':')
-		dst = examreg.AppendString(dst, textOf(item, name))
+// entryOf is the history entry an item stores. The patch is stored as the
+// JSON text jsondiff wrote.
+func entryOf(item map[string]types.AttributeValue) examreg.HistoryEntry {
+	version, _ := strconv.ParseInt(textOf(item, "version"), 10, 64)
+	e := examreg.HistoryEntry{
+		Version:   version,
+		Operation: textOf(item, "operation"),
+		At:        textOf(item, "at"),
+		By:        textOf(item, "by"),
+		RequestID: textOf(item, "request_id"),
 	}
-	if from := textOf(item, "restored_from"); from != "" {
-		dst = append(dst, `,"restored_from":`...)
-		dst = append(dst, from...)
-	}
+	e.RestoredFrom, _ = strconv.ParseInt(textOf(item, "restored_from"), 10, 64)
 	if patch := textOf(item, "patch"); patch != "" {
-		dst = append(dst, `,"patch":`...)
-		dst = append(dst, patch...)
+		e.Patch = json.RawMessage(patch)
 	}
-	return append(dst, '}')
+	return e
 }
 
 // HistoryVersion reads the record as a client read it right after version

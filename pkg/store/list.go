@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/certhub/examreg/pkg/examreg"
+	"github.com/certhub/examreg/pkg/jsondoc"
 )
 
 // ListOptions shape a page of the list.
@@ -46,15 +47,11 @@ func (s *Store) ListProcesses(ctx context.Context, tenant string, opt ListOption
 	if err != nil {
 		return Page{}, translate(err)
 	}
-	// Most records are under 1.5 KB as JSON: one allocation, usually.
-	page := Page{JSON: append(make([]byte, 0, 2+len(out.Items)*1536), '['), Count: len(out.Items)}
+	processes := make([]jsondoc.Value, len(out.Items))
 	for i, item := range out.Items {
-		if i > 0 {
-			page.JSON = append(page.JSON, ',')
-		}
-		page.JSON = appendProcessJSON(page.JSON, item, "")
+		processes[i] = processOf(item).Document()
 	}
-	page.JSON = append(page.JSON, ']')
+	page := Page{JSON: jsondoc.ArrayValue(processes).AppendJSON(nil), Count: len(out.Items)}
 	if sk, ok := out.LastEvaluatedKey["sk"].(*types.AttributeValueMemberS); ok {
 		page.Last = strings.TrimPrefix(sk.Value, processPrefix)
 	}
@@ -84,51 +81,18 @@ func (s *Store) processQuery(tenant string, opt ReadOptions) *dynamodb.QueryInpu
 }
 
 // Candidates reads every process of the tenant as the eligibility rule reads
-// it, each with its JSON: one Query per 1 MB page.
+// it, each with its process: one Query per 1 MB page.
 func (s *Store) Candidates(ctx context.Context, tenant string) ([]examreg.Candidate, error) {
-	var (
-		all []examreg.Candidate
-		buf []byte // every process's JSON, one after another
-	)
+	var all []examreg.Candidate
 	p := dynamodb.NewQueryPaginator(s.db, s.processQuery(tenant, ReadOptions{}))
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, translate(err)
 		}
-		if buf == nil {
-			buf = make([]byte, 0, len(out.Items)*1024)
-		}
 		for _, item := range out.Items {
-			start := len(buf)
-			buf = appendProcessJSON(buf, item, "")
-			c := candidateOf(item)
-			c.JSON = buf[start:len(buf):len(buf)]
-			all = append(all, c)
+			all = append(all, examreg.NewCandidate(processOf(item)))
 		}
 	}
 	return all, nil
-}
-
-// candidateOf reads what the eligibility rule needs straight from an item.
-func candidateOf(item map[string]types.AttributeValue) examreg.Candidate {
-	text := func(name string) string { return textOf(item, name) }
-	flag := func(name string) bool {
-		b, ok := item[name].(*types.AttributeValueMemberBOOL)
-		return ok && b.Value
-	}
-	c := examreg.Candidate{
-		ID: text("id"), Name: text("name"), Type: text("type"),
-		IsActive: flag("is_active"), RestrictExams: flag("restrict_exams"),
-		DisplayOrder: text("display_order"),
-	}
-	if ids, ok := item["exam_ids"].(*types.AttributeValueMemberL); ok {
-		c.ExamIDs = make([]string, 0, len(ids.Value))
-		for _, id := range ids.Value {
-			if s, ok := id.(*types.AttributeValueMemberS); ok {
-				c.ExamIDs = append(c.ExamIDs, s.Value)
-			}
-		}
-	}
-	return c
 }

@@ -155,14 +155,9 @@ func processItem(tenant string, p *examreg.Process) map[string]types.AttributeVa
 	return item
 }
 
-// processOf is the process an item stores. Its members take their places
-// in the schema's order, so they need no sort by name first.
+// processOf is the process an item stores.
 func processOf(item map[string]types.AttributeValue) *examreg.Process {
-	members := make([]examreg.Member, 0, len(item))
-	for name, av := range item {
-		members = append(members, examreg.Member{Name: name, Value: valueOf(av)})
-	}
-	return examreg.NewStoredProcess(members)
+	return examreg.NewStoredProcess(membersOf(item))
 }
 
 // retrier paces the retries of a write that lost a race: jittered backoff

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/certhub/examreg/pkg/jsondoc"
+
 	jsonpatch "github.com/evanphx/json-patch/v5"
 )
 
@@ -33,9 +35,15 @@ var testActor = Actor{
 // testActorAt is testActor.Now as every sys_*_at field renders it.
 const testActorAt = "2026-03-04T05:06:07.089Z"
 
+// readFixture reads testdata/name.
 func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	return readFile(t, filepath.Join("testdata", name))
+}
+
+func readFile(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +60,7 @@ func storedProcess(t testing.TB, doc []byte) *Process {
 	if err != nil {
 		t.Fatalf("ParseJSON(%s): %v", doc, err)
 	}
-	if v.Kind() != KindObject {
+	if v.Kind() != jsondoc.KindObject {
 		t.Fatalf("storedProcess(%s): not an object", doc)
 	}
 	members := slices.Clone(v.Members())
@@ -64,21 +72,21 @@ func storedProcess(t testing.TB, doc []byte) *Process {
 
 // sortedMembers returns a copy of v whose objects, at every depth, have their
 // members sorted by name.
-func sortedMembers(v Value) Value {
+func sortedMembers(v jsondoc.Value) jsondoc.Value {
 	switch v.Kind() {
-	case KindArray:
-		items := make([]Value, len(v.Items()))
+	case jsondoc.KindArray:
+		items := make([]jsondoc.Value, len(v.Items()))
 		for i, item := range v.Items() {
 			items[i] = sortedMembers(item)
 		}
-		return ArrayValue(items)
-	case KindObject:
-		members := make([]Member, len(v.Members()))
+		return jsondoc.ArrayValue(items)
+	case jsondoc.KindObject:
+		members := make([]jsondoc.Member, len(v.Members()))
 		for i, m := range v.Members() {
-			members[i] = Member{m.Name, sortedMembers(m.Value)}
+			members[i] = jsondoc.Member{Name: m.Name, Value: sortedMembers(m.Value)}
 		}
-		slices.SortFunc(members, func(a, b Member) int { return strings.Compare(a.Name, b.Name) })
-		return ObjectValue(members)
+		slices.SortFunc(members, func(a, b jsondoc.Member) int { return strings.Compare(a.Name, b.Name) })
+		return jsondoc.ObjectValue(members)
 	}
 	return v
 }
@@ -91,7 +99,7 @@ func fullProcess(t testing.TB) *Process {
 }
 
 // mustParse parses a JSON text the test wrote.
-func mustParse(t testing.TB, doc string) Value {
+func mustParse(t testing.TB, doc string) jsondoc.Value {
 	t.Helper()
 	v, err := ParseJSON([]byte(doc))
 	if err != nil {
@@ -200,24 +208,24 @@ func serverText(t testing.TB, p *Process) string { return viewOf(t, p, true) }
 // viewOf is the canonical JSON of p's server-managed fields, or of the others.
 func viewOf(t testing.TB, p *Process, serverManaged bool) string {
 	t.Helper()
-	var kept []Member
+	var kept []jsondoc.Member
 	for _, m := range p.Members() {
 		if IsServerManaged(m.Name) == serverManaged {
 			kept = append(kept, m)
 		}
 	}
-	return canonical(t, AppendJSON(nil, ObjectValue(kept)))
+	return canonical(t, jsondoc.ObjectValue(kept).AppendJSON(nil))
 }
 
 // clientDoc is the client-writable members of p as one JSON object.
-func clientDoc(p *Process) Value {
-	var kept []Member
+func clientDoc(p *Process) jsondoc.Value {
+	var kept []jsondoc.Member
 	for _, m := range p.Members() {
 		if !IsServerManaged(m.Name) {
 			kept = append(kept, m)
 		}
 	}
-	return ObjectValue(kept)
+	return jsondoc.ObjectValue(kept)
 }
 
 // snapshot is p's exact JSON text, for checking later that p did not change.
@@ -227,10 +235,10 @@ func snapshot(t testing.TB, p *Process) string {
 }
 
 // text is the JSON text of v.
-func text(v Value) string { return string(AppendJSON(nil, v)) }
+func text(v jsondoc.Value) string { return string(v.AppendJSON(nil)) }
 
 // member is p's top-level member name, failing when it is absent.
-func member(t testing.TB, p *Process, name string) Value {
+func member(t testing.TB, p *Process, name string) jsondoc.Value {
 	t.Helper()
 	v, ok := p.Member(name)
 	if !ok {
@@ -240,11 +248,11 @@ func member(t testing.TB, p *Process, name string) Value {
 }
 
 // memberAt is the value at a dotted path of member names (no arrays) in v.
-func memberAt(v Value, path string) (Value, bool) {
+func memberAt(v jsondoc.Value, path string) (jsondoc.Value, bool) {
 	for _, name := range strings.Split(path, ".") {
 		var ok bool
 		if v, ok = v.Member(name); !ok {
-			return Value{}, false
+			return jsondoc.Value{}, false
 		}
 	}
 	return v, true
@@ -252,3 +260,60 @@ func memberAt(v Value, path string) (Value, bool) {
 
 // ptr is a pointer to v.
 func ptr[T any](v T) *T { return &v }
+
+// exactEqual reports whether v and w are the same JSON value with every
+// number written the same way: Equal, but numbers by their literal. It is
+// how the tests check that a value was kept exactly.
+func exactEqual(v, w jsondoc.Value) bool { return text(sortedMembers(v)) == text(sortedMembers(w)) }
+
+// sameExactly fails unless got and want are exactly the same JSON value.
+func sameExactly(t testing.TB, what string, got, want jsondoc.Value) {
+	t.Helper()
+	if !exactEqual(got, want) {
+		t.Errorf("%s\n got %s\nwant %s", what, text(got), text(want))
+	}
+}
+
+// processBody is a create body: the required members of
+// testdata/process_minimal.json, with the members given as name and JSON
+// text pairs put in their place or added, in that order.
+func processBody(pairs ...string) string {
+	members := [][2]string{
+		{"name", `"Retake"`},
+		{"type", `"retest"`},
+		{"exam_ids", `["exam-a1"]`},
+		{"contact_form_options", `{"contact_form_id":"contact-form-1"}`},
+		{"checkout_settings", `{"bank_account_id":"bank-1","business_unit_id":"bu-9"}`},
+		{"confirmation_email", `{"subject":"Registered","body":"Done."}`},
+	}
+next:
+	for i := 0; i+1 < len(pairs); i += 2 {
+		for j := range members {
+			if members[j][0] == pairs[i] {
+				members[j][1] = pairs[i+1]
+				continue next
+			}
+		}
+		members = append(members, [2]string{pairs[i], pairs[i+1]})
+	}
+	parts := make([]string, len(members))
+	for i, m := range members {
+		parts[i] = jsondoc.StringValue(m[0]).String() + ":" + m[1]
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+// checkout is a checkout_settings object: the two required members, then
+// the members given as JSON text.
+func checkout(members string) string {
+	if members == "" {
+		return `{"bank_account_id":"bank-1","business_unit_id":"bu-9"}`
+	}
+	return `{"bank_account_id":"bank-1","business_unit_id":"bu-9",` + members + `}`
+}
+
+// customField is a custom_field_values array of one value with id a__c and
+// the members given as JSON text.
+func customField(members string) string {
+	return `[{"custom_field_id":"a__c",` + members + `}]`
+}

@@ -1,8 +1,16 @@
-package examreg
+// Package jsondoc is a JSON document model held exactly as it was written:
+// strict parsing (RFC 8259, UTF-8 only, member names unique, nothing after
+// the value), numbers kept as their literals and compared by value, one
+// writer, JSON Pointer (RFC 6901) and JSON Patch (RFC 6902) applied on the
+// model itself.
+//
+// A Value is immutable once built: every function here that changes a
+// document (Patch.Apply) returns a new one and leaves its input alone, so
+// values may share their parts and be read from several goroutines.
+package jsondoc
 
 import (
 	"slices"
-	"sort"
 	"strconv"
 )
 
@@ -19,10 +27,10 @@ const (
 	KindObject
 )
 
-// Value is one JSON value held exactly as it was written: a number keeps its
-// literal (so no digit is lost to a float64), an empty array or object stays
-// empty rather than absent, and an object keeps its members, whose names are
-// unique. The zero Value is JSON null.
+// Value is one JSON value: a number keeps its literal (so no digit is lost
+// to a float64), an empty array or object stays empty rather than absent,
+// and an object keeps its members in their order. The zero Value is JSON
+// null.
 type Value struct {
 	kind    Kind
 	text    string // a string's value, a number's literal, or "true"
@@ -48,20 +56,23 @@ func BoolValue(b bool) Value {
 }
 
 // NumberValue is the number whose JSON literal is literal. The literal is
-// trusted: it comes from a parsed document or from DynamoDB.
+// trusted, not checked: it comes from a parsed document, from a store that
+// keeps numbers as text, or from strconv.
 func NumberValue(literal string) Value { return Value{kind: KindNumber, text: literal} }
 
 // IntValue is the integer n.
 func IntValue(n int64) Value { return NumberValue(strconv.FormatInt(n, 10)) }
 
-// StringValue is the string s.
+// StringValue is the string s, which must be valid UTF-8.
 func StringValue(s string) Value { return Value{kind: KindString, text: s} }
 
-// ArrayValue is an array of items; nil is the empty array.
+// ArrayValue is an array of items; nil is the empty array. The array keeps
+// items: the caller must not change them afterwards.
 func ArrayValue(items []Value) Value { return Value{kind: KindArray, items: items} }
 
 // ObjectValue is an object of members, whose names must be unique; nil is
-// the empty object.
+// the empty object. The object keeps members: the caller must not change
+// them afterwards.
 func ObjectValue(members []Member) Value { return Value{kind: KindObject, members: members} }
 
 // Kind returns the JSON type of v.
@@ -78,10 +89,11 @@ func (v Value) Text() string {
 // Bool reports whether v is true.
 func (v Value) Bool() bool { return v.kind == KindBool && v.text != "" }
 
-// Items returns the items of an array.
+// Items returns the items of an array. They belong to v: do not change them.
 func (v Value) Items() []Value { return v.items }
 
-// Members returns the members of an object.
+// Members returns the members of an object, in their order. They belong to
+// v: do not change them.
 func (v Value) Members() []Member { return v.members }
 
 // Member returns the value of the named member of an object.
@@ -94,22 +106,24 @@ func (v Value) Member(name string) (Value, bool) {
 	return Value{}, false
 }
 
-// memberText is the string (or number literal) in the named member, or "".
-func (v Value) memberText(name string) string {
+// MemberText returns the string value (or number literal) of the named
+// member of an object, or "" when there is none.
+func (v Value) MemberText(name string) string {
 	m, _ := v.Member(name)
 	return m.Text()
 }
 
-// Equal reports whether v and w are the same JSON value: numbers by value
-// (RFC 6902 compares 2.50 and 2.5 as equal), objects regardless of the order
-// of their members.
+// Equal reports whether v and w are the same JSON value, as RFC 6902's test
+// operation compares them: numbers by value (2.50 equals 2.5 and 25e-1),
+// strings by their characters, arrays item by item, objects by their
+// members regardless of order.
 func (v Value) Equal(w Value) bool {
 	if v.kind != w.kind {
 		return false
 	}
 	switch v.kind {
 	case KindNumber:
-		return compareNumbers(v.text, w.text) == 0
+		return CompareNumbers(v.text, w.text) == 0
 	case KindArray:
 		return slices.EqualFunc(v.items, w.items, Value.Equal)
 	case KindObject:
@@ -125,26 +139,3 @@ func (v Value) Equal(w Value) bool {
 	}
 	return v.text == w.text
 }
-
-// sortByName orders an object's members by name: the order in which the
-// service writes objects whose member order a client does not fix, so that
-// an answer reads the same whether it was built from a request or from
-// DynamoDB, which keeps no order. Members in order already (a client's
-// usually are) are left as they are without a sort; sort.Sort rather than
-// slices.SortFunc because the generic sort would be compiled again for
-// Member, about 20 KB of every bootstrap.
-func sortByName(members []Member) {
-	for i := 1; i < len(members); i++ {
-		if members[i].Name < members[i-1].Name {
-			sort.Sort(byName(members))
-			return
-		}
-	}
-}
-
-// byName sorts members by name.
-type byName []Member
-
-func (m byName) Len() int           { return len(m) }
-func (m byName) Less(i, j int) bool { return m[i].Name < m[j].Name }
-func (m byName) Swap(i, j int)      { m[i], m[j] = m[j], m[i] }
