@@ -156,8 +156,13 @@ func (s *Server) authorize(c *call) error {
 	return nil
 }
 
+// writeJSON writes an answer's body followed by a newline, so that the
+// answer reads as a line of its own in a terminal (curl -s).
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	w.Write(body)
+	w.Write(newline)
 }
+
+var newline = []byte{'\n'}

@@ -446,8 +446,11 @@ func (t *fakeTenant) image(id string, version int64) (store.Record, error) {
 		if v.entry.Version == version && v.image != nil {
 			return store.Record{JSON: v.image, Version: version}, nil
 		}
+		if v.entry.Version == version {
+			return store.Record{}, store.VersionNotFound(version, true)
+		}
 	}
-	return store.Record{}, examreg.Errorf(examreg.ENOTFOUND, "version %d of the exam reg process is not in its history, or is its delete", version)
+	return store.Record{}, store.VersionNotFound(version, false)
 }
 
 func (f *fakeStore) LatestVersion(_ context.Context, tenant, id string) (store.Record, error) {

@@ -39,7 +39,7 @@ func (s *Server) historyVersion(ctx context.Context, c *call) (*response, error)
 	id := c.r.PathValue("id")
 	q := parseQuery(c.r)
 	q.pathID("id", id)
-	version := q.version("version", c.r.PathValue("version"), "in the path ")
+	version := q.version("version", c.r.PathValue("version"), true)
 	if err := q.err(); err != nil {
 		return nil, err
 	}
@@ -62,10 +62,10 @@ func (s *Server) compare(ctx context.Context, c *call) (*response, error) {
 	id := c.r.PathValue("id")
 	q := parseQuery(c.r, "from", "to")
 	q.pathID("id", id)
-	from := q.version("from", q.Get("from"), "")
+	from := q.version("from", q.Get("from"), false)
 	var to int64
 	if q.Has("to") {
-		to = q.version("to", q.Get("to"), "")
+		to = q.version("to", q.Get("to"), false)
 	}
 	if err := q.err(); err != nil {
 		return nil, err
@@ -132,7 +132,7 @@ func (s *Server) restore(ctx context.Context, c *call) (*response, error) {
 	id := c.r.PathValue("id")
 	q := parseQuery(c.r)
 	q.pathID("id", id)
-	version := q.version("version", c.r.PathValue("version"), "in the path ")
+	version := q.version("version", c.r.PathValue("version"), true)
 	if err := q.err(); err != nil {
 		return nil, err
 	}

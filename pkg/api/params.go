@@ -20,10 +20,13 @@ import (
 const MaxBodyBytes = 1 << 20
 
 // params are a request's query parameters, with the problems found in them
-// collected so that a client hears of all of them at once.
+// and in the path's parameters collected so that a client hears of all of
+// them at once.
 type params struct {
 	url.Values
 	problems []examreg.FieldError
+	// inPath and inQuery say where the problems are, for the message.
+	inPath, inQuery bool
 }
 
 // parseQuery parses the query string. A parameter this operation does not
@@ -47,21 +50,34 @@ func parseQuery(r *http.Request, allowed ...string) *params {
 	return p
 }
 
+// problem notes a problem with a query parameter.
 func (p *params) problem(field, message string) {
+	p.inQuery = true
 	p.problems = append(p.problems, examreg.FieldError{Field: field, Message: message})
+}
+
+// pathProblem notes a problem with a path parameter.
+func (p *params) pathProblem(field, message string) {
+	p.inPath = true
+	p.problems = append(p.problems, examreg.FieldError{Field: field, Message: "in the path " + message})
 }
 
 // pathID checks an id taken from the path (ids become parts of keys).
 func (p *params) pathID(name, value string) {
 	if !examreg.ValidID(value) {
-		p.problem(name, `in the path must match ^[\w|-]+$`)
+		p.pathProblem(name, `must match ^[\w|-]+$`)
 	}
 }
 
 // err reports every problem found.
 func (p *params) err() error {
-	if p.problems == nil {
+	switch {
+	case p.problems == nil:
 		return nil
+	case p.inPath && p.inQuery:
+		return examreg.Invalid("invalid path and query parameters", p.problems...)
+	case p.inPath:
+		return examreg.Invalid("invalid path parameters", p.problems...)
 	}
 	return examreg.Invalid("invalid query parameters", p.problems...)
 }
@@ -148,13 +164,18 @@ func (m ifMatch) check(p *examreg.Process) error {
 	return examreg.ErrIfMatch
 }
 
-// version reads a version (of the parameter name, from the path when where
-// says so): a positive integer without leading zeros, or 0 after noting the
+// version reads a version (of the parameter name, from the path when
+// inPath): a positive integer without leading zeros, or 0 after noting the
 // problem.
-func (p *params) version(name, value, where string) int64 {
+func (p *params) version(name, value string, inPath bool) int64 {
 	v, err := strconv.ParseInt(value, 10, 64)
 	if err != nil || v < 1 || strconv.FormatInt(v, 10) != value {
-		p.problem(name, where+"must be a positive integer without leading zeros")
+		const message = "must be a positive integer without leading zeros"
+		if inPath {
+			p.pathProblem(name, message)
+		} else {
+			p.problem(name, message)
+		}
 		return 0
 	}
 	return v

@@ -227,8 +227,8 @@ func (s *Store) HistoryVersion(ctx context.Context, tenant, id string, version i
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:                aws.String(s.table),
 		Key:                      key(historyPK(tenant, id), historySK(version)),
-		ProjectionExpression:     aws.String("#image"),
-		ExpressionAttributeNames: map[string]string{"#image": "image"},
+		ProjectionExpression:     aws.String("#v, #image"),
+		ExpressionAttributeNames: map[string]string{"#v": "version", "#image": "image"},
 		ReturnConsumedCapacity:   types.ReturnConsumedCapacityTotal,
 	})
 	if err != nil {
@@ -238,11 +238,11 @@ func (s *Store) HistoryVersion(ctx context.Context, tenant, id string, version i
 }
 
 // imageOf is the record a history item holds, at version, or an ENOTFOUND
-// error naming the version when it holds none (a delete's, or no item).
+// error naming the version when it holds none (no item, or a delete's).
 func imageOf(item map[string]types.AttributeValue, version int64) (Record, error) {
 	image, ok := item["image"].(*types.AttributeValueMemberB)
 	if !ok {
-		return Record{}, examreg.Errorf(examreg.ENOTFOUND, "version %d of the exam reg process is not in its history, or is its delete", version)
+		return Record{}, VersionNotFound(version, item != nil)
 	}
 	r, err := gzip.NewReader(bytes.NewReader(image.Value))
 	if err != nil {
@@ -253,6 +253,16 @@ func imageOf(item map[string]types.AttributeValue, version int64) (Record, error
 		return Record{}, fmt.Errorf("store: history image: %w", err)
 	}
 	return Record{JSON: text, Version: version}, nil
+}
+
+// VersionNotFound is the ENOTFOUND error for a version that has no record to
+// show: one the history does not hold (yet), or, when isDelete, the version
+// of a delete, which the history lists but which left no record.
+func VersionNotFound(version int64, isDelete bool) error {
+	if isDelete {
+		return examreg.Errorf(examreg.ENOTFOUND, "version %d of the exam reg process is its delete, which has no record to show", version)
+	}
+	return examreg.Errorf(examreg.ENOTFOUND, "version %d of the exam reg process is not in its history", version)
 }
 
 // LatestVersion reads the record as its newest version that is not a delete
