@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -291,6 +292,12 @@ func (e *env) doAs(token, method, path, body string, header ...string) reply {
 	}
 	if resp.Header.Get("X-Request-Id") == "" {
 		e.t.Errorf("%s %s: no X-Request-Id", method, path)
+	}
+	// Every answer ends with a newline (for a terminal); the tests read
+	// the JSON value before it.
+	b, ok := bytes.CutSuffix(b, []byte("\n"))
+	if !ok {
+		e.t.Errorf("%s %s: the answer does not end with a newline: %.200q", method, path, b)
 	}
 	// The contract test: every answer the suite receives must be one the
 	// OpenAPI document describes, every request the service accepts one the
