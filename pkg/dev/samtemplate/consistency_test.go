@@ -5,8 +5,8 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
