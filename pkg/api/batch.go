@@ -136,7 +136,7 @@ func batchOperations(doc jsondoc.Value) ([]jsondoc.Value, error) {
 	var problems []examreg.FieldError
 	for _, m := range doc.Members() {
 		if m.Name != "operations" {
-			problems = append(problems, examreg.FieldError{Field: m.Name, Message: "unknown field"})
+			problems = append(problems, examreg.FieldError{Field: m.Name, Message: "is not a field of a batch request"})
 		}
 	}
 	operations, _ := doc.Member("operations")
@@ -175,7 +175,7 @@ func parseBatchOperation(raw jsondoc.Value) batchOperation {
 		case "version":
 			op.version = &m.Value
 		default:
-			op.problems = append(op.problems, examreg.FieldError{Field: m.Name, Message: "unknown field"})
+			op.problems = append(op.problems, examreg.FieldError{Field: m.Name, Message: "is not a field of a batch operation"})
 		}
 	}
 	return op

@@ -106,7 +106,7 @@ func decodeDocument(body []byte, s *shape, what string) (jsondoc.Value, error) {
 	if doc.Kind() != jsondoc.KindObject {
 		return jsondoc.Value{}, Invalid(what+" must be a JSON object", FieldError{Field: "", Message: "must be an object"})
 	}
-	var c conformer
+	c := conformer{of: what}
 	doc = c.value(doc, s)
 	if c.problems != nil {
 		return jsondoc.Value{}, Invalid("invalid "+what[strings.IndexByte(what, ' ')+1:], c.problems...)

@@ -272,7 +272,7 @@ func TestDecodeDocuments(t *testing.T) {
 	})
 	t.Run("every problem", func(t *testing.T) {
 		_, err := DecodeRegistration([]byte(`{"id":1,"score":"high","status":"passed","extra":true,"number":null}`))
-		want := []string{"id: must be a string", "score: must be a number", "extra: unknown field"}
+		want := []string{"id: must be a string", "score: must be a number", "extra: is not a field of an exam registration"}
 		if got := invalid(t, err); !equalStrings(got, want) {
 			t.Errorf("fields %q, want %q", got, want)
 		}
@@ -282,7 +282,7 @@ func TestDecodeDocuments(t *testing.T) {
 	})
 	t.Run("exam problems", func(t *testing.T) {
 		_, err := DecodeExam([]byte(`{"id":"e","is_active":"yes","x":1}`))
-		want := []string{"is_active: must be a boolean", "x: unknown field"}
+		want := []string{"is_active: must be a boolean", "x: is not a field of an exam"}
 		if got := invalid(t, err); !equalStrings(got, want) {
 			t.Errorf("fields %q, want %q", got, want)
 		}

@@ -52,7 +52,7 @@ func decodeProcess(doc jsondoc.Value, id string) (*Process, error) {
 	if doc.Kind() != jsondoc.KindObject {
 		return nil, Invalid("an exam reg process must be a JSON object", FieldError{Field: "", Message: "must be an object"})
 	}
-	var c conformer
+	c := conformer{of: "an exam reg process"}
 	p := &Process{members: inSchemaOrder(c.members(doc.Members(), processShape))}
 	return checked(p, c.problems, id)
 }

@@ -123,7 +123,7 @@ func ApplyPatch(current *Process, patch *Patch, by Actor) (*Process, error) {
 	case err != nil:
 		return nil, err
 	}
-	var c conformer
+	c := conformer{of: "an exam reg process"}
 	next, err := checked(&Process{members: inSchemaOrder(c.members(doc.Members(), processShape))}, c.problems, current.ID())
 	if err != nil {
 		return nil, err

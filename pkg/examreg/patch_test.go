@@ -175,10 +175,10 @@ func TestApplyPatchInvalidResult(t *testing.T) {
 		{"bad form_id", `[{"op":"replace","path":"/form_id","value":"x"}]`, []string{"form_id: must match ^certifications-exam-registrations__.*"}},
 		{"duplicate exam id", `[{"op":"add","path":"/exam_ids/-","value":"exam-a1"}]`, []string{"exam_ids[3]: duplicates an earlier exam id"}},
 		{"bad exam id", `[{"op":"add","path":"/exam_ids/0","value":"a b"}]`, []string{`exam_ids[0]: must be an id matching ^[\w|-]+$`}},
-		{"unknown field", `[{"op":"add","path":"/colour","value":"red"}]`, []string{"colour: unknown field"}},
-		{"unknown nested field", `[{"op":"add","path":"/confirmation_email/to","value":"a@b.c"}]`, []string{"confirmation_email.to: unknown field"}},
+		{"unknown field", `[{"op":"add","path":"/colour","value":"red"}]`, []string{"colour: is not a field of an exam reg process"}},
+		{"unknown nested field", `[{"op":"add","path":"/confirmation_email/to","value":"a@b.c"}]`, []string{"confirmation_email.to: is not a field of an exam reg process"}},
 		{"escaped names are not server-managed names", `[{"op":"add","path":"/id~1x","value":"x"},{"op":"add","path":"/sys~0version","value":1}]`,
-			[]string{"id/x: unknown field", "sys~version: unknown field"}},
+			[]string{"id/x: is not a field of an exam reg process", "sys~version: is not a field of an exam reg process"}},
 		{"wrong type in a custom field value", `[{"op":"add","path":"/custom_field_values/0/boolean_value","value":"yes"}]`,
 			[]string{"custom_field_values[0].boolean_value: must be a boolean"}},
 		{"object replaced by a scalar", `[{"op":"replace","path":"/contact_form_options","value":"cf"}]`,
@@ -189,7 +189,7 @@ func TestApplyPatchInvalidResult(t *testing.T) {
 			[]string{": the exam reg process is larger than 300000 bytes"}},
 		{"every problem at once, as a PUT reports them", `[{"op":"replace","path":"/name","value":5},{"op":"remove","path":"/exam_ids"},
 				{"op":"add","path":"/x","value":1},{"op":"replace","path":"/type","value":"?"},{"op":"replace","path":"/contact_form_options","value":[]}]`,
-			[]string{"name: must be a string", "contact_form_options: must be an object", "x: unknown field",
+			[]string{"name: must be a string", "contact_form_options: must be an object", "x: is not a field of an exam reg process",
 				`type: must be "register" or "retest"`, "exam_ids: must contain at least one exam id"}},
 	}
 	for _, tt := range tests {

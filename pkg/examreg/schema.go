@@ -78,6 +78,9 @@ func (s *shape) what() string {
 
 // conformer checks a document against a shape and collects every problem.
 type conformer struct {
+	// of names what the document is, for the message about an unknown
+	// member: "an exam reg process".
+	of       string
 	path     jsondoc.Path
 	problems []FieldError
 }
@@ -134,7 +137,7 @@ func (c *conformer) members(members []jsondoc.Member, s *shape) []jsondoc.Member
 		if ms, ok := s.object.shapes[m.Name]; ok {
 			m.Value = c.value(m.Value, ms)
 		} else {
-			c.add("unknown field")
+			c.add("is not a field of " + c.of)
 		}
 		c.path = c.path[:len(c.path)-1]
 		kept = append(kept, m)

@@ -84,7 +84,7 @@ func TestBadLinesAreNamedAndNothingIsWritten(t *testing.T) {
 	if err == nil {
 		t.Fatal("a file with bad lines loaded")
 	}
-	for _, want := range []string{"p.jsonl:2: id is required and must match", "p.jsonl:4: colour unknown field", "p.jsonl:5: id good-1 was already given on line 1", "p.jsonl:6: invalid JSON"} {
+	for _, want := range []string{"p.jsonl:2: id is required and must match", "p.jsonl:4: colour is not a field of an exam reg process", "p.jsonl:5: id good-1 was already given on line 1", "p.jsonl:6: invalid JSON"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
