@@ -33,14 +33,21 @@ func (s *Server) history(ctx context.Context, c *call) (*response, error) {
 	return resp, nil
 }
 
+// versionInPath reads the id and the version of a route
+// …/{id}/history/{version}[/…], which take no query parameters.
+func versionInPath(c *call) (id string, version int64, err error) {
+	id = c.r.PathValue("id")
+	q := parseQuery(c.r)
+	q.pathID("id", id)
+	version = q.version("version", c.r.PathValue("version"), true)
+	return id, version, q.err()
+}
+
 // historyVersion: GET /examRegProcesses/{tenantId}/{id}/history/{version},
 // the record as it read right after that version was written.
 func (s *Server) historyVersion(ctx context.Context, c *call) (*response, error) {
-	id := c.r.PathValue("id")
-	q := parseQuery(c.r)
-	q.pathID("id", id)
-	version := q.version("version", c.r.PathValue("version"), true)
-	if err := q.err(); err != nil {
+	id, version, err := versionInPath(c)
+	if err != nil {
 		return nil, err
 	}
 	rec, err := s.cfg.Store.HistoryVersion(ctx, c.tenant, id, version)
@@ -129,11 +136,8 @@ func (s *Server) getAsOf(ctx context.Context, c *call, id string, at time.Time, 
 // record's next version; on a deleted record, it undeletes it. Answered
 // like a PUT, with Location.
 func (s *Server) restore(ctx context.Context, c *call) (*response, error) {
-	id := c.r.PathValue("id")
-	q := parseQuery(c.r)
-	q.pathID("id", id)
-	version := q.version("version", c.r.PathValue("version"), true)
-	if err := q.err(); err != nil {
+	id, version, err := versionInPath(c)
+	if err != nil {
 		return nil, err
 	}
 	key, err := idempotencyKey(c.r)
