@@ -60,9 +60,10 @@ func TestVersionsContinueAcrossDeleteAndReload(t *testing.T) {
 	id := e.create("Reloaded")["id"].(string)
 	expect(t, e.do("PATCH", "/examRegProcesses/t1/"+id, `[{"op":"replace","path":"/name","value":"Patched"}]`), 200)
 	expect(t, e.do("DELETE", "/examRegProcesses/t1/"+id, ""), 200)
-	// The line a client would load: the record as it read before its delete.
-	v2 := expect(t, e.do("GET", "/examRegProcesses/t1/"+id+"/history/2", ""), 200).body
+	// The line a client would load: the record as it read before its delete,
+	// once the history holds it.
 	e.awaitHistory(t, id, 3)
+	v2 := expect(t, e.do("GET", "/examRegProcesses/t1/"+id+"/history/2", ""), 200).body
 	e.load("t1", bulkload.Processes, string(v2))
 	expect(t, e.do("PATCH", "/examRegProcesses/t1/"+id, `[{"op":"replace","path":"/name","value":"After the load"}]`), 200)
 	expect(t, e.do("POST", restorePath(id, 2), ""), 200)
