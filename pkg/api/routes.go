@@ -35,6 +35,11 @@ const (
 	OpHistoryVersion Op = "historyversion"
 	OpCompare        Op = "compare"
 	OpRestore        Op = "restore"
+	OpSnapshotTake   Op = "snapshottake"
+	OpSnapshotList   Op = "snapshotlist"
+	OpSnapshotGet    Op = "snapshotget"
+	OpSnapshotDelete Op = "snapshotdelete"
+	OpSnapshotApply  Op = "snapshotapply"
 )
 
 // The routes, one per operation. A Lambda function serves one (see Serve),
@@ -52,13 +57,21 @@ var (
 	HistoryVersion = Route{OpHistoryVersion, http.MethodGet, "/examRegProcesses/{tenantId}/{id}/history/{version}", (*Server).historyVersion}
 	Compare        = Route{OpCompare, http.MethodGet, "/examRegProcesses/{tenantId}/{id}/compare", (*Server).compare}
 	Restore        = Route{OpRestore, http.MethodPost, "/examRegProcesses/{tenantId}/{id}/history/{version}/restore", (*Server).restore}
+	SnapshotTake   = Route{OpSnapshotTake, http.MethodPost, "/configurationSnapshots/{tenantId}", (*Server).snapshotTake}
+	SnapshotList   = Route{OpSnapshotList, http.MethodGet, "/configurationSnapshots/{tenantId}", (*Server).snapshotList}
+	SnapshotApply  = Route{OpSnapshotApply, http.MethodPost, "/configurationSnapshots/{tenantId}/apply", (*Server).snapshotApply}
+	SnapshotGet    = Route{OpSnapshotGet, http.MethodGet, "/configurationSnapshots/{tenantId}/{snapshotId}", (*Server).snapshotGet}
+	SnapshotDelete = Route{OpSnapshotDelete, http.MethodDelete, "/configurationSnapshots/{tenantId}/{snapshotId}", (*Server).snapshotDelete}
 )
 
 // Routes is the route table. template.yaml, functions/ and events/ must
 // match it (a test holds them together). When two routes match one path,
 // the earlier wins: /examRegProcesses/t/eligible/history/5 is an eligibility
 // check (contact "history", exam "5"), not version 5 of record "eligible".
-var Routes = []Route{Create, List, Batch, Get, Update, Patch, Delete, History, Eligible, HistoryVersion, Compare, Restore}
+// The same holds for /configurationSnapshots/t/apply: a POST there is an
+// apply, a GET or DELETE is of the snapshot with id "apply" (there is none).
+var Routes = []Route{Create, List, Batch, Get, Update, Patch, Delete, History, Eligible, HistoryVersion, Compare, Restore,
+	SnapshotTake, SnapshotList, SnapshotApply, SnapshotGet, SnapshotDelete}
 
 // Handler serves the routes of the given operations (all of them when none
 // is given). A path no route matches is a 404, a known path with another
@@ -103,7 +116,7 @@ func (s *Server) Serve(given ...Route) http.Handler {
 		if allow != nil {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
 		}
-		if len(segments) > 2 && segments[1] == "examRegProcesses" { // for the log line
+		if len(segments) > 2 && (segments[1] == "examRegProcesses" || segments[1] == "configurationSnapshots") { // for the log line
 			r.SetPathValue("tenantId", segments[2])
 		}
 		s.serve(w, r, "", func(*Server, context.Context, *call) (*response, error) {
