@@ -448,16 +448,28 @@ func (s *Store) ReadDeletionsOf(ctx context.Context, tenant string, ids []string
 	return found, nil
 }
 
-// CreateAfter creates p under its id, which holds no record, as
+// createAfter creates p under its id, which holds no record, as
 // CreateProcess does (the tenant's limit, its exams), and only while the
 // id's last deletion is still deleted (none when its Version is 0), so
 // that p continues the id's versions. A record written under the id in the
 // meantime is an ECONFLICT error. A create whose reply was lost and which
 // the SDK sent again succeeds.
-func (s *Store) CreateAfter(ctx context.Context, tenant string, p *examreg.Process, deleted Deletion, maxPerTenant int) error {
+func (s *Store) createAfter(ctx context.Context, tenant string, p *examreg.Process, deleted Deletion, maxPerTenant int) error {
+	guard := s.deletionGuard(tenant, p.ID(), deleted)
+	_, taken, err := s.insert(ctx, tenant, p, maxPerTenant, nil, guard)
+	if taken || err == errGuard {
+		return examreg.Errorf(examreg.ECONFLICT, "the exam reg process was created or deleted by another request meanwhile; send the apply again")
+	}
+	return err
+}
+
+// deletionGuard is the condition that the id's last deletion is still
+// deleted: the deletion item is still at its version (there is none when
+// the Version is 0).
+func (s *Store) deletionGuard(tenant, id string, deleted Deletion) *types.ConditionCheck {
 	guard := &types.ConditionCheck{
 		TableName:           aws.String(s.table),
-		Key:                 key(tenantPK(tenant), deletionPrefix+p.ID()),
+		Key:                 key(tenantPK(tenant), deletionPrefix+id),
 		ConditionExpression: aws.String("attribute_not_exists(pk)"),
 	}
 	if deleted.Version > 0 {
@@ -465,11 +477,7 @@ func (s *Store) CreateAfter(ctx context.Context, tenant string, p *examreg.Proce
 		guard.ExpressionAttributeNames = map[string]string{"#v": "version"}
 		guard.ExpressionAttributeValues = map[string]types.AttributeValue{":v": version(deleted.Version)}
 	}
-	_, taken, err := s.insert(ctx, tenant, p, maxPerTenant, nil, guard)
-	if taken || err == errGuard {
-		return examreg.Errorf(examreg.ECONFLICT, "the exam reg process was created or deleted by another request meanwhile; send the apply again")
-	}
-	return err
+	return guard
 }
 
 // ApplyKey is the progress of an apply sent with an Idempotency-Key: what
