@@ -482,14 +482,20 @@ func (s *Store) deletionGuard(tenant, id string, deleted Deletion) *types.Condit
 
 // ApplyKey is the progress of an apply sent with an Idempotency-Key: what
 // the apply asked (Fingerprint), the snapshot it took of the target before
-// its first write, its answer as planned before that write (gzipped), and,
-// once it has finished, its final answer.
+// its first write, its answer as planned before that write, and, once it
+// has finished, its final answer. The answers are kept gzipped, and only
+// when they fit maxKeptAnswer: an item holds at most 400 KB. A key without
+// them still keeps the undo snapshot; an apply sent again then answers a
+// plan made anew.
 type ApplyKey struct {
 	Fingerprint    string
 	UndoSnapshotID string
 	Plan, Answer   []byte
 	Expires        time.Time
 }
+
+// maxKeptAnswer is the most of a gzipped answer an ApplyKey keeps.
+const maxKeptAnswer = 300 << 10
 
 // ReadApplyKey reads the apply that recorded an Idempotency-Key, or
 // returns nil when no unexpired request holds it. One consistent GetItem.
@@ -527,16 +533,19 @@ func (s *Store) StartApplyKey(ctx context.Context, tenant, k string, a ApplyKey)
 	if err != nil {
 		return nil, err
 	}
+	item := map[string]types.AttributeValue{
+		"pk":               &types.AttributeValueMemberS{Value: tenantPK(tenant)},
+		"sk":               &types.AttributeValueMemberS{Value: idempotencyPrefix + k},
+		"fingerprint":      &types.AttributeValueMemberS{Value: a.Fingerprint},
+		"undo_snapshot_id": &types.AttributeValueMemberS{Value: a.UndoSnapshotID},
+		expiresAttr:        &types.AttributeValueMemberN{Value: strconv.FormatInt(a.Expires.Unix(), 10)},
+	}
+	if len(plan) <= maxKeptAnswer {
+		item["apply_plan"] = &types.AttributeValueMemberB{Value: plan}
+	}
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(s.table),
-		Item: map[string]types.AttributeValue{
-			"pk":               &types.AttributeValueMemberS{Value: tenantPK(tenant)},
-			"sk":               &types.AttributeValueMemberS{Value: idempotencyPrefix + k},
-			"fingerprint":      &types.AttributeValueMemberS{Value: a.Fingerprint},
-			"undo_snapshot_id": &types.AttributeValueMemberS{Value: a.UndoSnapshotID},
-			"apply_plan":       &types.AttributeValueMemberB{Value: plan},
-			expiresAttr:        &types.AttributeValueMemberN{Value: strconv.FormatInt(a.Expires.Unix(), 10)},
-		},
+		TableName:                 aws.String(s.table),
+		Item:                      item,
 		ConditionExpression:       aws.String("attribute_not_exists(pk) OR #expires < :now"),
 		ExpressionAttributeNames:  map[string]string{"#expires": expiresAttr},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(time.Now().Unix(), 10)}},
@@ -549,10 +558,11 @@ func (s *Store) StartApplyKey(ctx context.Context, tenant, k string, a ApplyKey)
 	return nil, translate(err)
 }
 
-// FinishApplyKey records an apply's final answer under its key.
+// FinishApplyKey records an apply's final answer under its key (unless it
+// is too large to keep).
 func (s *Store) FinishApplyKey(ctx context.Context, tenant, k string, answer []byte) error {
 	compressed, err := gzipped(answer)
-	if err != nil {
+	if err != nil || len(compressed) > maxKeptAnswer {
 		return err
 	}
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
