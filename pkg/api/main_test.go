@@ -144,7 +144,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	}
 	calls := &callLog{}
 	st := dynamotest.NewTable(t, append(cfg.client, calls.record)...)
-	cfg.Store = st
+	cfg.Store, cfg.Snapshots = st, st
 	e := serve(t, cfg.Config, cfg.handler)
 	e.store, e.calls = st, calls
 	if cfg.history {
