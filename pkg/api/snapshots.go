@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -117,7 +118,7 @@ func (s *Server) takeSnapshot(ctx context.Context, c *call, description string) 
 			wanted = append(wanted, store.VersionKey{ID: p.ID(), Version: base})
 		}
 	}
-	bases, err := s.cfg.Snapshots.HistoryVersions(ctx, c.tenant, wanted)
+	bases, err := s.baseVersions(ctx, c.tenant, wanted)
 	if err != nil {
 		return nil, err
 	}
@@ -146,6 +147,35 @@ func (s *Server) takeSnapshot(ctx context.Context, c *call, description string) 
 		}
 	}
 	return snap, s.cfg.Snapshots.PutSnapshot(ctx, c.tenant, snap)
+}
+
+// baseWait bounds how long a take waits for base versions the history has
+// not written yet: it is written shortly after each write, and a base
+// reported missing makes a patch from {}, whose promotion conflicts with
+// every member the target set otherwise.
+const baseWait = 3 * time.Second
+
+// baseVersions reads the versions wanted from the history, reading again
+// (every 100 ms, for at most baseWait) those it does not hold yet.
+func (s *Server) baseVersions(ctx context.Context, tenant string, wanted []store.VersionKey) (map[store.VersionKey]*examreg.Process, error) {
+	bases := map[store.VersionKey]*examreg.Process{}
+	deadline := time.Now().Add(baseWait)
+	for {
+		found, err := s.cfg.Snapshots.HistoryVersions(ctx, tenant, wanted)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(bases, found)
+		wanted = slices.DeleteFunc(wanted, func(v store.VersionKey) bool { _, ok := found[v]; return ok })
+		if len(wanted) == 0 || time.Now().After(deadline) {
+			return bases, nil
+		}
+		select {
+		case <-ctx.Done():
+			return bases, nil
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // snapshotList: GET /configurationSnapshots/{tenantId}, the headers newest

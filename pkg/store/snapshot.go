@@ -70,8 +70,9 @@ type VersionKey struct {
 
 // HistoryVersions reads versions of a tenant's records as their history
 // holds them (see HistoryVersion): consistent BatchGetItems of up to
-// MaxBatchRead, in parallel. A version the history does not hold is not in
-// the answer.
+// MaxBatchRead, in parallel. A version whose entry is a delete's is in the
+// answer as nil; one the history does not hold (yet: the history is
+// written shortly after each write) is not in the answer.
 func (s *Store) HistoryVersions(ctx context.Context, tenant string, versions []VersionKey) (map[VersionKey]*examreg.Process, error) {
 	keys := make([]map[string]types.AttributeValue, len(versions))
 	for i, v := range versions {
@@ -83,19 +84,18 @@ func (s *Store) HistoryVersions(ctx context.Context, tenant string, versions []V
 	}
 	found := make(map[VersionKey]*examreg.Process, len(items))
 	for _, item := range items {
+		at := VersionKey{strings.TrimPrefix(textOf(item, "pk"), historyPK(tenant, "")), versionIn(item)}
 		if _, ok := item["image"]; !ok {
-			continue // a delete's entry
+			found[at] = nil // a delete's entry
+			continue
 		}
-		v := versionIn(item)
-		rec, err := imageOf(item, v)
+		rec, err := imageOf(item, at.Version)
 		if err != nil {
 			return nil, err
 		}
-		p, err := examreg.ParseStoredProcess(rec.JSON)
-		if err != nil {
+		if found[at], err = examreg.ParseStoredProcess(rec.JSON); err != nil {
 			return nil, err
 		}
-		found[VersionKey{p.ID(), v}] = p
 	}
 	return found, nil
 }
