@@ -666,7 +666,7 @@ func (s *Server) applyPlan(ctx context.Context, c *call, snap *examreg.Snapshot,
 			updates = append(updates, e)
 		}
 	}
-	deletions, err := s.cfg.Snapshots.ReadDeletionsOf(ctx, c.tenant, createIDs)
+	deletions, err := s.cfg.Snapshots.ReadDeletions(ctx, c.tenant, createIDs)
 	if err != nil {
 		return cutShort(ctx, err)
 	}

@@ -43,7 +43,7 @@ type SnapshotStore interface {
 	DeleteSnapshot(ctx context.Context, tenant, id string) error
 	MissingExams(ctx context.Context, tenant string, ids []string) ([]string, error)
 	Referenced(ctx context.Context, tenant string, ids []string) ([]string, error)
-	ReadDeletionsOf(ctx context.Context, tenant string, ids []string) (map[string]store.Deletion, error)
+	ReadDeletions(ctx context.Context, tenant string, ids []string) (map[string]store.Deletion, error)
 	CreateMany(ctx context.Context, tenant string, records []*examreg.Process, deletions map[string]store.Deletion, maxPerTenant int) error
 	DeleteMany(ctx context.Context, tenant string, records []*examreg.Process, by func(id string) examreg.Actor) error
 	ReadApplyKey(ctx context.Context, tenant, key string) (*store.ApplyKey, error)

@@ -217,13 +217,14 @@ func deletionOf(item map[string]types.AttributeValue) Deletion {
 }
 
 // ReadDeletions reads the deletions of the records ids that are deleted,
-// by id, for a bulk load: one consistent BatchGetItem per MaxBatchRead.
+// by id, for a bulk load or an apply's creates: consistent BatchGetItems
+// of MaxBatchRead keys, in parallel.
 func (s *Store) ReadDeletions(ctx context.Context, tenant string, ids []string) (map[string]Deletion, error) {
 	keys := make([]map[string]types.AttributeValue, len(ids))
 	for i, id := range ids {
 		keys[i] = key(tenantPK(tenant), deletionPrefix+id)
 	}
-	items, err := s.batchGet(ctx, keys)
+	items, err := s.batchGetAll(ctx, keys)
 	if err != nil {
 		return nil, err
 	}

@@ -431,23 +431,6 @@ func (s *Store) Referenced(ctx context.Context, tenant string, ids []string) ([]
 	return referenced, nil
 }
 
-// ReadDeletionsOf is ReadDeletions for any number of records.
-func (s *Store) ReadDeletionsOf(ctx context.Context, tenant string, ids []string) (map[string]Deletion, error) {
-	keys := make([]map[string]types.AttributeValue, len(ids))
-	for i, id := range ids {
-		keys[i] = key(tenantPK(tenant), deletionPrefix+id)
-	}
-	items, err := s.batchGetAll(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	found := make(map[string]Deletion, len(items))
-	for _, item := range items {
-		found[strings.TrimPrefix(textOf(item, "sk"), deletionPrefix)] = deletionOf(item)
-	}
-	return found, nil
-}
-
 // createAfter creates p under its id, which holds no record, as
 // CreateProcess does (the tenant's limit, its exams), and only while the
 // id's last deletion is still deleted (none when its Version is 0), so
