@@ -618,6 +618,10 @@ func TestFunctionsUnderRIE(t *testing.T) {
 		})
 	}
 
+	t.Run("snapshots taken, read, restored, undone and deleted", func(t *testing.T) {
+		checkSnapshotStory(t, rie, bootstraps)
+	})
+
 	t.Run("create honours MAX_PROCESSES_PER_TENANT", func(t *testing.T) {
 		f := newFixture(t) // the demo tenant holds 6 processes
 		emu := startEmulator(t, rie, bootstraps["create"], lambdaEnv(t, api.OpCreate, f.store.Table(), map[string]string{"MAX_PROCESSES_PER_TENANT": "6"}))
