@@ -56,6 +56,12 @@ type Config struct {
 	// the functions that compare set it (jsondiff weighs about 130 KB in a
 	// bootstrap); compare answers 500 without it.
 	Diff examreg.Diff
+	// GuardedDiff makes the patches of configuration snapshots:
+	// history.GuardedDiff, which guards every value a patch replaces or
+	// removes with a test. Only the functions that take snapshots set it;
+	// they answer 500 without it (and without Diff, for the plans of an
+	// apply).
+	GuardedDiff examreg.Diff
 }
 
 // Server holds the handlers of every operation.

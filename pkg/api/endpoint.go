@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -26,10 +27,12 @@ type call struct {
 	batch     *batchCount // what a batch did, for its metrics
 }
 
-// response is a successful answer: status 200 with a JSON body.
+// response is an answer with a JSON body: status 200 unless status says
+// otherwise (an apply's 409 carries its plan).
 type response struct {
 	body   []byte
 	header http.Header
+	status int
 }
 
 // jsonResponse answers the JSON text body.
@@ -81,6 +84,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, op Op, handle fun
 		for name, values := range resp.header {
 			w.Header()[name] = values
 		}
+		status = cmp.Or(resp.status, status)
 		writeJSON(w, status, resp.body)
 	}
 

@@ -182,7 +182,7 @@ func newFakeEnv(t *testing.T, opts ...envOption) *env {
 
 // serve starts the API over HTTP for the test.
 func serve(t *testing.T, cfg api.Config, wrap func(http.Handler) http.Handler) *env {
-	cfg.Diff = history.Diff
+	cfg.Diff, cfg.GuardedDiff = history.Diff, history.GuardedDiff
 	srv := httptest.NewServer(wrap(api.New(cfg).Handler()))
 	t.Cleanup(srv.Close)
 	return &env{t: t, url: srv.URL, token: mint(t, "alice", "t1")}

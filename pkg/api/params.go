@@ -106,17 +106,22 @@ func (p *params) readOptions() store.ReadOptions {
 // readBody reads a JSON body of at most MaxBodyBytes. A Content-Type, when
 // sent, must be one of mediaTypes.
 func readBody(r *http.Request, mediaTypes ...string) ([]byte, error) {
+	return readBodyUpTo(r, MaxBodyBytes, mediaTypes...)
+}
+
+// readBodyUpTo is readBody for a body of at most limit bytes.
+func readBodyUpTo(r *http.Request, limit int64, mediaTypes ...string) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || !slices.Contains(mediaTypes, mt) {
 			return nil, examreg.Errorf(eMediaType, "Content-Type %q is not accepted: send %s", ct, strings.Join(mediaTypes, " or "))
 		}
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, limit))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		return nil, examreg.Errorf(examreg.ETOOLARGE, "the request body is larger than %d bytes", MaxBodyBytes)
+		return nil, examreg.Errorf(examreg.ETOOLARGE, "the request body is larger than %d bytes", limit)
 	case err != nil:
 		return nil, examreg.Invalid("the request body could not be read")
 	}

@@ -27,4 +27,23 @@ type Store interface {
 	LatestVersion(ctx context.Context, tenant, id string) (store.Record, error)
 	HistoryAsOf(ctx context.Context, tenant, id string, at time.Time) (store.Record, error)
 	RestoreProcess(ctx context.Context, tenant, id string, version int64, maxPerTenant int, idem *store.Idempotency, restore store.RestoreFunc) (*examreg.Process, *store.Replay, error)
+	SnapshotStore
+}
+
+// SnapshotStore is what the configuration snapshot handlers ask of storage
+// besides the records' own operations.
+type SnapshotStore interface {
+	ReadTenant(ctx context.Context, tenant string) ([]*examreg.Process, error)
+	HistoryVersions(ctx context.Context, tenant string, versions []store.VersionKey) (map[store.VersionKey]*examreg.Process, error)
+	PutSnapshot(ctx context.Context, tenant string, snap *examreg.Snapshot) error
+	ListSnapshots(ctx context.Context, tenant, after string, limit int32) (store.SnapshotPage, error)
+	ReadSnapshot(ctx context.Context, tenant, id string) (*examreg.Snapshot, error)
+	DeleteSnapshot(ctx context.Context, tenant, id string) error
+	MissingExams(ctx context.Context, tenant string, ids []string) ([]string, error)
+	Referenced(ctx context.Context, tenant string, ids []string) ([]string, error)
+	ReadDeletionsOf(ctx context.Context, tenant string, ids []string) (map[string]store.Deletion, error)
+	CreateAfter(ctx context.Context, tenant string, p *examreg.Process, deleted store.Deletion, maxPerTenant int) error
+	ReadApplyKey(ctx context.Context, tenant, key string) (*store.ApplyKey, error)
+	StartApplyKey(ctx context.Context, tenant, key string, a store.ApplyKey) (*store.ApplyKey, error)
+	FinishApplyKey(ctx context.Context, tenant, key string, answer []byte) error
 }

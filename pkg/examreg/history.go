@@ -24,7 +24,8 @@ var bookkeeping = []string{"sys_version", "sys_last_modified_at", "sys_last_modi
 // ({} before the create) into the record at this version, bookkeeping left
 // out. Applying the patches of versions 1 to n in order to {} gives the
 // record at version n without its bookkeeping. A delete is an entry of its
-// own, with no patch. A restore names the version it put back.
+// own, with no patch. A restore names the version it put back, a write by
+// an apply of a configuration snapshot the snapshot.
 type HistoryEntry struct {
 	Version      int64           `json:"version"`
 	Operation    string          `json:"operation"`
@@ -32,6 +33,7 @@ type HistoryEntry struct {
 	By           string          `json:"by"`
 	RequestID    string          `json:"request_id"`
 	RestoredFrom int64           `json:"restored_from,omitempty"`
+	SnapshotID   string          `json:"snapshot_id,omitempty"`
 	Patch        json.RawMessage `json:"patch,omitempty"`
 }
 
@@ -62,6 +64,7 @@ func ChangeOf(before, after *Process, diff Diff) (HistoryEntry, error) {
 		By:           doc.MemberText("sys_last_modified_by_id"),
 		RequestID:    context.MemberText("request_id"),
 		RestoredFrom: restoredFrom,
+		SnapshotID:   context.MemberText("snapshot_id"),
 		Patch:        patch,
 	}, nil
 }

@@ -86,6 +86,7 @@ var processShape = objectOf(
 		field{"operation", aString},
 		field{"at", aString},
 		field{"restored_from", anInteger},
+		field{"snapshot_id", aString},
 	)},
 	field{"sys_calculated_field_errors", arrayOf(stringsObject("error", "field"))},
 )
@@ -204,7 +205,10 @@ type Actor struct {
 	Operation string
 	// RestoredFrom is, for a restore, the version it puts back.
 	RestoredFrom int64
-	Now          time.Time
+	// SnapshotID is, for an apply of a configuration snapshot, the
+	// snapshot's id.
+	SnapshotID string
+	Now        time.Time
 }
 
 // Timestamp formats t the way every sys_*_at field is written: RFC 3339 in
@@ -233,6 +237,9 @@ func (a Actor) securityContext() jsondoc.Value {
 	}
 	if a.RestoredFrom > 0 {
 		members = append(members, jsondoc.Member{Name: "restored_from", Value: jsondoc.IntValue(a.RestoredFrom)})
+	}
+	if a.SnapshotID != "" {
+		members = append(members, jsondoc.Member{Name: "snapshot_id", Value: jsondoc.StringValue(a.SnapshotID)})
 	}
 	return jsondoc.ObjectValue(append(members,
 		jsondoc.Member{Name: "source_ip", Value: jsondoc.StringValue(a.SourceIP)},

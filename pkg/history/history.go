@@ -96,6 +96,7 @@ func (w *Writer) write(ctx context.Context, r events.DynamoDBEventRecord) (outco
 			return 0, err
 		}
 		entry = examreg.DeletionOf(c.Before(), d.By, d.At, d.RequestID)
+		entry.SnapshotID = d.SnapshotID
 	default:
 		return 0, fmt.Errorf("history: stream event %q", c.EventName)
 	}
@@ -110,8 +111,18 @@ func (w *Writer) write(ctx context.Context, r events.DynamoDBEventRecord) (outco
 // client views: the examreg.Diff of every history entry. jsondiff reads them
 // with UseNumber, so that every number keeps its literal, every digit, in
 // the patch.
-func Diff(from, to []byte) (json.RawMessage, error) {
-	patch, err := jsondiff.CompareJSON(from, to, jsondiff.UnmarshalFunc(unmarshalUsingNumber))
+func Diff(from, to []byte) (json.RawMessage, error) { return diff(from, to) }
+
+// GuardedDiff is Diff with a test operation before every replace and
+// remove (jsondiff's Invertible): the patch a configuration snapshot
+// holds, which a promotion applies only where the target still holds what
+// the patch was made from.
+func GuardedDiff(from, to []byte) (json.RawMessage, error) {
+	return diff(from, to, jsondiff.Invertible())
+}
+
+func diff(from, to []byte, opts ...jsondiff.Option) (json.RawMessage, error) {
+	patch, err := jsondiff.CompareJSON(from, to, append(opts, jsondiff.UnmarshalFunc(unmarshalUsingNumber))...)
 	if err != nil {
 		return nil, err
 	}

@@ -50,15 +50,7 @@ func (s *Store) DeleteProcess(ctx context.Context, tenant, id string, versions [
 		wg                  sync.WaitGroup
 	)
 	wg.Go(func() {
-		refs, refsErr = s.db.Query(ctx, &dynamodb.QueryInput{
-			TableName:                 aws.String(s.table),
-			IndexName:                 aws.String(gsi1),
-			KeyConditionExpression:    aws.String("gsi1pk = :p"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: processRefPK(tenant, id)}},
-			Select:                    types.SelectCount,
-			Limit:                     aws.Int32(1),
-			ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
-		})
+		refs, refsErr = s.db.Query(ctx, s.referencesQuery(tenant, id))
 	})
 	wg.Go(func() { current, currentErr = s.ReadProcess(ctx, tenant, id) })
 	wg.Wait()
@@ -101,6 +93,20 @@ func (s *Store) DeleteProcess(ctx context.Context, tenant, id string, versions [
 	}
 }
 
+// referencesQuery counts (up to one) the exam registrations that use a
+// process.
+func (s *Store) referencesQuery(tenant, id string) *dynamodb.QueryInput {
+	return &dynamodb.QueryInput{
+		TableName:                 aws.String(s.table),
+		IndexName:                 aws.String(gsi1),
+		KeyConditionExpression:    aws.String("gsi1pk = :p"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: processRefPK(tenant, id)}},
+		Select:                    types.SelectCount,
+		Limit:                     aws.Int32(1),
+		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+	}
+}
+
 // deleteItems are the items of the transaction that deletes current: the
 // record, still at its version and unlocked; the tenant's count; and the
 // deletion item, with the delete's version and the record's creation.
@@ -114,6 +120,9 @@ func (s *Store) deleteItems(tenant string, current *examreg.Process, by examreg.
 		"request_id": &types.AttributeValueMemberS{Value: by.RequestID},
 		"write_id":   &types.AttributeValueMemberS{Value: by.WriteID},
 		"version":    version(current.Version() + 1),
+	}
+	if by.SnapshotID != "" {
+		deletion["snapshot_id"] = &types.AttributeValueMemberS{Value: by.SnapshotID}
 	}
 	for _, name := range []string{"sys_created_at", "sys_created_by_id"} {
 		if v, ok := current.Member(name); ok && v.Kind() == jsondoc.KindString {
@@ -152,7 +161,10 @@ func (s *Store) deleteItems(tenant string, current *examreg.Process, by examreg.
 type Deletion struct {
 	By, At, RequestID string
 	// WriteID is the delete's examreg.Actor.WriteID.
-	WriteID              string
+	WriteID string
+	// SnapshotID is the configuration snapshot whose apply deleted the
+	// record, if one did.
+	SnapshotID           string
 	Version              int64
 	CreatedAt, CreatedBy string
 }
@@ -180,6 +192,7 @@ func deletionOf(item map[string]types.AttributeValue) Deletion {
 	return Deletion{
 		By: textOf(item, "by"), At: textOf(item, "at"), RequestID: textOf(item, "request_id"), WriteID: textOf(item, "write_id"),
 		Version: v, CreatedAt: textOf(item, "sys_created_at"), CreatedBy: textOf(item, "sys_created_by_id"),
+		SnapshotID: textOf(item, "snapshot_id"),
 	}
 }
 

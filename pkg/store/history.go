@@ -95,6 +95,9 @@ func (s *Store) PutHistoryEntry(ctx context.Context, tenant, id string, e examre
 	if e.RestoredFrom > 0 {
 		item["restored_from"] = version(e.RestoredFrom)
 	}
+	if e.SnapshotID != "" {
+		item["snapshot_id"] = &types.AttributeValueMemberS{Value: e.SnapshotID}
+	}
 	if e.Patch != nil {
 		item["patch"] = &types.AttributeValueMemberS{Value: string(e.Patch)}
 	}
@@ -166,8 +169,8 @@ func (s *Store) History(ctx context.Context, tenant, id string, opt HistoryOptio
 			":pk":     &types.AttributeValueMemberS{Value: historyPK(tenant, id)},
 			":prefix": &types.AttributeValueMemberS{Value: historyVersion},
 		},
-		ProjectionExpression:     aws.String("#v, #op, #at, #by, #rid, #from, #patch"),
-		ExpressionAttributeNames: map[string]string{"#v": "version", "#op": "operation", "#at": "at", "#by": "by", "#rid": "request_id", "#from": "restored_from", "#patch": "patch"},
+		ProjectionExpression:     aws.String("#v, #op, #at, #by, #rid, #from, #snap, #patch"),
+		ExpressionAttributeNames: map[string]string{"#v": "version", "#op": "operation", "#at": "at", "#by": "by", "#rid": "request_id", "#from": "restored_from", "#snap": "snapshot_id", "#patch": "patch"},
 		ScanIndexForward:         aws.Bool(false),
 		ReturnConsumedCapacity:   types.ReturnConsumedCapacityTotal,
 	}
@@ -207,11 +210,12 @@ func (s *Store) History(ctx context.Context, tenant, id string, opt HistoryOptio
 func entryOf(item map[string]types.AttributeValue) examreg.HistoryEntry {
 	version, _ := strconv.ParseInt(textOf(item, "version"), 10, 64)
 	e := examreg.HistoryEntry{
-		Version:   version,
-		Operation: textOf(item, "operation"),
-		At:        textOf(item, "at"),
-		By:        textOf(item, "by"),
-		RequestID: textOf(item, "request_id"),
+		Version:    version,
+		Operation:  textOf(item, "operation"),
+		At:         textOf(item, "at"),
+		By:         textOf(item, "by"),
+		RequestID:  textOf(item, "request_id"),
+		SnapshotID: textOf(item, "snapshot_id"),
 	}
 	e.RestoredFrom, _ = strconv.ParseInt(textOf(item, "restored_from"), 10, 64)
 	if patch := textOf(item, "patch"); patch != "" {
@@ -240,15 +244,10 @@ func (s *Store) HistoryVersion(ctx context.Context, tenant, id string, version i
 // imageOf is the record a history item holds, at version, or an ENOTFOUND
 // error naming the version when it holds none (no item, or a delete's).
 func imageOf(item map[string]types.AttributeValue, version int64) (Record, error) {
-	image, ok := item["image"].(*types.AttributeValueMemberB)
-	if !ok {
+	if _, ok := item["image"]; !ok {
 		return Record{}, VersionNotFound(version, item != nil)
 	}
-	r, err := gzip.NewReader(bytes.NewReader(image.Value))
-	if err != nil {
-		return Record{}, fmt.Errorf("store: history image: %w", err)
-	}
-	text, err := io.ReadAll(r)
+	text, err := gunzipped(item["image"])
 	if err != nil {
 		return Record{}, fmt.Errorf("store: history image: %w", err)
 	}
@@ -331,6 +330,19 @@ func (s *Store) HistoryAsOf(ctx context.Context, tenant, id string, at time.Time
 		return Record{}, examreg.ErrNotFound // deleted then
 	}
 	return rec, err
+}
+
+// gunzipped is the text a binary attribute holds gzipped.
+func gunzipped(av types.AttributeValue) ([]byte, error) {
+	b, ok := av.(*types.AttributeValueMemberB)
+	if !ok {
+		return nil, errors.New("store: not a binary attribute")
+	}
+	r, err := gzip.NewReader(bytes.NewReader(b.Value))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
 }
 
 // gzipped is text compressed: a record's image costs a fraction of its
