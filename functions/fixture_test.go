@@ -44,6 +44,7 @@ func newFixture(t *testing.T) *fixture {
 		TenantClaim:           api.DefaultTenantClaim,
 		Logger:                slog.New(slog.DiscardHandler),
 		Diff:                  history.Diff,
+		GuardedDiff:           history.GuardedDiff,
 	})}
 }
 

@@ -3,6 +3,7 @@
 package functions_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -545,9 +546,22 @@ func checkSnapshotStory(t *testing.T, rie string, bootstraps map[string]string) 
 	}
 }
 
-// holdDemoSnapshot puts the demo snapshot the events name, demoSnapshotID,
-// in the fixture's table: the demo tenant as loaded.
+// holdDemoSnapshot puts the demo snapshot the events name in the
+// fixture's table: a snapshot of the demo tenant taken through the take
+// handler, stored again under demoSnapshotID and the time that id holds.
 func (f *fixture) holdDemoSnapshot(t *testing.T) {
 	t.Helper()
-	t.Skip("the demo snapshot waits for the store's snapshot writes (pkg/store, the lead's commits)")
+	ctx := context.Background()
+	taken := f.takeSnapshot(t, "The demo data as loaded")
+	snap, err := f.store.ReadSnapshot(ctx, bulkload.DemoTenant, taken.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.ID, snap.CreatedAt = demoSnapshotID, "2026-06-14T09:30:00.123Z"
+	if err := f.store.PutSnapshot(ctx, bulkload.DemoTenant, snap); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.store.DeleteSnapshot(ctx, bulkload.DemoTenant, taken.ID); err != nil {
+		t.Fatal(err)
+	}
 }

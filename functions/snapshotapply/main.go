@@ -1,6 +1,6 @@
 // Command snapshotapply is the Lambda function of the snapshotapply
-// operation. It links the history's diff: a plan's patches, and the undo
-// snapshot it takes before writing.
+// operation. It links the history's diffs: a plan's patches, and the
+// guarded ones of the undo snapshot it takes before writing.
 package main
 
 import (
@@ -10,5 +10,5 @@ import (
 )
 
 func main() {
-	function.ServeHTTP(api.SnapshotApply, func(c *api.Config) { c.Diff = history.Diff })
+	function.ServeHTTP(api.SnapshotApply, func(c *api.Config) { c.Diff, c.GuardedDiff = history.Diff, history.GuardedDiff })
 }

@@ -1,6 +1,6 @@
 // Command snapshottake is the Lambda function of the snapshottake
-// operation. It links the history's diff: each captured record's
-// patch_from_base is the diff from its base version.
+// operation. It links the history's diffs: each captured record's
+// patch_from_base is the guarded diff from its base version.
 package main
 
 import (
@@ -10,5 +10,5 @@ import (
 )
 
 func main() {
-	function.ServeHTTP(api.SnapshotTake, func(c *api.Config) { c.Diff = history.Diff })
+	function.ServeHTTP(api.SnapshotTake, func(c *api.Config) { c.Diff, c.GuardedDiff = history.Diff, history.GuardedDiff })
 }
