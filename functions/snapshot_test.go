@@ -67,7 +67,6 @@ type applyAnswer struct {
 	UndoSnapshotID string         `json:"undo_snapshot_id"`
 	Summary        map[string]int `json:"summary"`
 	Plan           []planEntry    `json:"plan"`
-	Message        string         `json:"message"` // a 409's
 }
 
 // planEntry is what an apply does, or would do, to one record.
@@ -104,11 +103,10 @@ func checkSummary(t *testing.T, a applyAnswer, want map[string]int) {
 	if !reflect.DeepEqual(a.Summary, counts) {
 		t.Errorf("summary %v, but the plan holds %v", a.Summary, counts)
 	}
-	for action, n := range counts {
-		if want[action] != n {
-			t.Errorf("the plan holds %v, want %v", counts, want)
-			break
-		}
+	wantCounts := map[string]int{"create": 0, "update": 0, "delete": 0, "unchanged": 0, "conflict": 0}
+	maps.Copy(wantCounts, want)
+	if !reflect.DeepEqual(counts, wantCounts) {
+		t.Errorf("the plan holds %v, want %v", counts, wantCounts)
 	}
 	if !slices.IsSortedFunc(a.Plan, func(x, y planEntry) int { return strings.Compare(x.ID, y.ID) }) {
 		t.Errorf("the plan is not ordered by id: %v", a.actions())
@@ -398,9 +396,9 @@ func withoutStamps(p process) process {
 
 // checkSnapshotStory runs the five snapshot functions together under the
 // emulator, on one table with the demo data and its history, as a client
-// uses them: take a snapshot, list and read it, change a record, preview a
-// restore and apply it, undo it with the undo snapshot, and delete the
-// snapshot; a token for another tenant is refused on every route, and that
+// uses them: take a snapshot, list and read it, change a record (a snapshot
+// taken then holds the change), preview a restore and apply it, undo it
+// with the undo snapshot, and delete the snapshot; a token for another tenant is refused on every route, and that
 // tenant cannot reach the demo tenant's snapshot by its id.
 func checkSnapshotStory(t *testing.T, rie string, bootstraps map[string]string) {
 	f := newFixture(t)
@@ -428,30 +426,48 @@ func checkSnapshotStory(t *testing.T, rie string, bootstraps map[string]string) 
 		return a, resp
 	}
 
-	ev := snapshotEvent(t, api.OpSnapshotTake, demo, "", `{"description":"Before the retest changes"}`)
-	var taken snapshotHeader
-	decode(t, call(t, api.OpSnapshotTake, ev, http.StatusOK).Body, &taken)
-	checkHeader(t, taken, ev, "Before the retest changes", len(demoProcessIDs))
+	// take takes a snapshot of the demo tenant and reads it whole.
+	take := func(t *testing.T, description string) snapshot {
+		t.Helper()
+		ev := snapshotEvent(t, api.OpSnapshotTake, demo, "", fmt.Sprintf(`{"description":%q}`, description))
+		var h snapshotHeader
+		decode(t, call(t, api.OpSnapshotTake, ev, http.StatusOK).Body, &h)
+		checkHeader(t, h, ev, description, len(demoProcessIDs))
+		var s snapshot
+		decode(t, call(t, api.OpSnapshotGet, snapshotEvent(t, api.OpSnapshotGet, demo, h.ID, ""), http.StatusOK).Body, &s)
+		if s.snapshotHeader != h {
+			t.Errorf("read the header %+v, want the one taken %+v", s.snapshotHeader, h)
+		}
+		checkSnapshotOf(t, f, s, demoProcessIDs)
+		return s
+	}
+	list := func(t *testing.T) []snapshotHeader {
+		t.Helper()
+		var listed []snapshotHeader
+		decode(t, call(t, api.OpSnapshotList, snapshotEvent(t, api.OpSnapshotList, demo, "", ""), http.StatusOK).Body, &listed)
+		return listed
+	}
 
-	var listed []snapshotHeader
-	decode(t, call(t, api.OpSnapshotList, snapshotEvent(t, api.OpSnapshotList, demo, "", ""), http.StatusOK).Body, &listed)
-	if len(listed) != 1 || listed[0] != taken {
+	first := take(t, "Before the retest changes")
+	taken := first.snapshotHeader
+	if listed := list(t); len(listed) != 1 || listed[0] != taken {
 		t.Errorf("listed %+v, want the snapshot taken %+v", listed, taken)
 	}
 
-	var s snapshot
-	decode(t, call(t, api.OpSnapshotGet, snapshotEvent(t, api.OpSnapshotGet, demo, taken.ID, ""), http.StatusOK).Body, &s)
-	if s.snapshotHeader != taken {
-		t.Errorf("read the header %+v, want the one taken %+v", s.snapshotHeader, taken)
-	}
-	checkSnapshotOf(t, f, s, demoProcessIDs)
-
-	// retest changes after the snapshot (events/patch.json).
+	// retest changes after the snapshot (events/patch.json): a snapshot
+	// taken now holds its changes since version 1.
 	_, before := f.get(t, "retest")
 	if resp := f.invoke(t, api.OpPatch, loadEvent(t, api.OpPatch)); resp.StatusCode != http.StatusOK {
 		t.Fatalf("events/patch.json: %d %s", resp.StatusCode, resp.Body)
 	}
 	_, changed := f.get(t, "retest")
+	after := take(t, "After the retest changes")
+	if i := slices.IndexFunc(after.Records, func(r snapshotRecord) bool { return r.ID == "retest" }); i < 0 || string(after.Records[i].PatchFromBase) == "[]" {
+		t.Errorf("the snapshot after the change holds no changes of retest: %+v", after.Records)
+	}
+	if listed := list(t); len(listed) != 2 || listed[0] != after.snapshotHeader || listed[1] != taken {
+		t.Errorf("listed %+v, want the two snapshots newest first: %+v, %+v", listed, after.snapshotHeader, taken)
+	}
 
 	restore := fmt.Sprintf(`{"snapshot_id":%q,"mode":"restore"}`, taken.ID)
 	preview, _ := apply(t, fmt.Sprintf(`{"snapshot_id":%q,"mode":"restore","dry_run":true}`, taken.ID), nil)
@@ -483,7 +499,7 @@ func checkSnapshotStory(t *testing.T, rie string, bootstraps map[string]string) 
 	}
 
 	key := map[string]string{"idempotency-key": uuid.NewString()}
-	applied, first := apply(t, restore, key)
+	applied, answered := apply(t, restore, key)
 	checkSummary(t, applied, map[string]int{"update": 1, "unchanged": len(demoProcessIDs) - 1})
 	if applied.DryRun || applied.UndoSnapshotID == "" {
 		t.Fatalf("the restore answered dry run %v, undo snapshot %q; want it written, with an undo snapshot", applied.DryRun, applied.UndoSnapshotID)
@@ -496,7 +512,7 @@ func checkSnapshotStory(t *testing.T, rie string, bootstraps map[string]string) 
 		t.Errorf("restored retest is stamped snapshot %v, base version %v; want %s and its version %v",
 			restored["sys_configuration_snapshot_id"], restored["sys_snapshot_base_version"], taken.ID, restored["sys_version"])
 	}
-	for _, r := range s.Records {
+	for _, r := range first.Records {
 		if _, now := f.get(t, r.ID); r.ID != "retest" && !reflect.DeepEqual(now, r.Record) {
 			t.Errorf("the restore wrote %s, which was unchanged:\n %v\nwas\n %v", r.ID, now, r.Record)
 		}
@@ -505,9 +521,9 @@ func checkSnapshotStory(t *testing.T, rie string, bootstraps map[string]string) 
 		t.Errorf("the history entry of the restore: operation %q, snapshot %q; want snapshot_apply, %s", newest.Operation, newest.SnapshotID, taken.ID)
 	}
 	_, second := apply(t, restore, key)
-	if header(second, "Idempotent-Replayed") != "true" || second.Body != first.Body {
+	if header(second, "Idempotent-Replayed") != "true" || second.Body != answered.Body {
 		t.Errorf("the restore sent again with its Idempotency-Key answered Idempotent-Replayed %q and\n %s\nwant true and the first answer\n %s",
-			header(second, "Idempotent-Replayed"), second.Body, first.Body)
+			header(second, "Idempotent-Replayed"), second.Body, answered.Body)
 	}
 	if again, _ := apply(t, restore, nil); again.UndoSnapshotID != "" || again.Summary["unchanged"] != len(demoProcessIDs) {
 		t.Errorf("the restore applied once more answered %+v, want every record unchanged and nothing written", again)
@@ -538,10 +554,9 @@ func checkSnapshotStory(t *testing.T, rie string, bootstraps map[string]string) 
 		t.Errorf("the delete answered %q, want %s", deleted, taken.ID)
 	}
 	call(t, api.OpSnapshotGet, snapshotEvent(t, api.OpSnapshotGet, demo, taken.ID, ""), http.StatusNotFound)
-	decode(t, call(t, api.OpSnapshotList, snapshotEvent(t, api.OpSnapshotList, demo, "", ""), http.StatusOK).Body, &listed)
-	for _, h := range listed {
+	for _, h := range list(t) {
 		if h.ID == taken.ID {
-			t.Errorf("the deleted snapshot is still listed: %+v", listed)
+			t.Errorf("the deleted snapshot is still listed: %+v", h)
 		}
 	}
 }
