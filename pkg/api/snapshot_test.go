@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/certhub/examreg/pkg/dev/faultproxy"
 )
 
 // snapshotDoc is a snapshot as a GET answers it.
@@ -237,4 +239,360 @@ func TestSnapshotTenantIsolation(t *testing.T) {
 		t.Errorf("t2 lists %+v", list)
 	}
 	expect(t, e.do("GET", "/configurationSnapshots/t1/"+h.ID, ""), 200)
+}
+
+// get reads a record of tenant as a map.
+func (e *env) get(t *testing.T, token, tenant, id string) map[string]any {
+	t.Helper()
+	return expect(t, e.doAs(token, "GET", "/examRegProcesses/"+tenant+"/"+id, ""), 200).object(t)
+}
+
+// lastEntry is the newest history entry of a record of t1, once the
+// history holds n entries.
+func (e *env) lastEntry(t *testing.T, id string, n int) map[string]any {
+	t.Helper()
+	e.awaitHistory(t, id, n)
+	var entries []map[string]any
+	expect(t, e.do("GET", "/examRegProcesses/t1/"+id+"/history?limit=1", ""), 200).json(t, &entries)
+	return entries[0]
+}
+
+// checkPatches holds each write of a plan to an independent
+// implementation: its patch, applied to the target's configuration as a
+// GET read it before, gives the configuration the record has after.
+func checkPatches(t *testing.T, plan applyDoc, before, after map[string]map[string]any) {
+	t.Helper()
+	for _, p := range plan.Plan {
+		from, to := before[p.ID], after[p.ID]
+		if from == nil {
+			from = map[string]any{}
+		}
+		if to == nil {
+			to = map[string]any{}
+		}
+		got := applyPatch(t, []byte(jsonText(from)), p.Patch)
+		if jsonText(got) != jsonText(to) {
+			t.Errorf("%s (%s): the patch %s makes %s, want %s", p.ID, p.Action, p.Patch, jsonText(got), jsonText(to))
+		}
+	}
+}
+
+// configurations reads the configuration of each of ids in tenant (nil for
+// one it does not have).
+func (e *env) configurations(t *testing.T, token, tenant string, ids ...string) map[string]map[string]any {
+	t.Helper()
+	m := map[string]map[string]any{}
+	for _, id := range ids {
+		if r := e.doAs(token, "GET", "/examRegProcesses/"+tenant+"/"+id, ""); r.status == 200 {
+			m[id] = configuration(t, r.body)
+		}
+	}
+	return m
+}
+
+// TestSnapshotRestore: a restore makes the tenant's records the
+// snapshot's: a dry run plans it and writes nothing, the apply writes each
+// record as its next version, stamped, and its undo snapshot puts the
+// tenant back.
+func TestSnapshotRestore(t *testing.T) {
+	e := newEnv(t, withHistory())
+	a := e.create("A")["id"].(string)
+	b := e.create("B")["id"].(string)
+	h := e.take(t, e.token, "t1", "")
+	expect(t, e.do("PATCH", "/examRegProcesses/t1/"+a, `[{"op":"replace","path":"/name","value":"A changed"},{"op":"add","path":"/description","value":"d"}]`), 200)
+	expect(t, e.do("DELETE", "/examRegProcesses/t1/"+b, ""), 200)
+	c := e.create("C")["id"].(string)
+	names := map[string]string{a: "a", b: "b", c: "c"}
+	snap, _ := e.snapshot(t, e.token, "t1", h.ID)
+	want := map[string]map[string]any{}
+	for _, rec := range snap.Records {
+		want[rec.ID] = configuration(t, rec.Record)
+	}
+	before := e.configurations(t, e.token, "t1", a, b, c)
+
+	restore := `{"snapshot_id":"` + h.ID + `","mode":"restore"}`
+	dry := e.apply(t, e.token, "t1", `{"snapshot_id":"`+h.ID+`","mode":"restore","dry_run":true}`, 200)
+	if got := dry.actions(names); got != "a update, b create, c delete" || dry.UndoSnapshotID != "" || !dry.DryRun {
+		t.Fatalf("dry run: %s, undo %q", got, dry.UndoSnapshotID)
+	}
+	if s := dry.Summary; s["create"] != 1 || s["update"] != 1 || s["delete"] != 1 || s["unchanged"] != 0 || s["conflict"] != 0 {
+		t.Errorf("summary %v", s)
+	}
+	checkPatches(t, dry, before, want)
+	if after := e.configurations(t, e.token, "t1", a, b, c); jsonText(after) != jsonText(before) {
+		t.Fatalf("the dry run wrote: %v", after)
+	}
+
+	applied := e.apply(t, e.token, "t1", restore, 200)
+	if got := applied.actions(names); got != "a update, b create, c delete" || applied.UndoSnapshotID == "" || applied.DryRun {
+		t.Fatalf("apply: %s, undo %q", got, applied.UndoSnapshotID)
+	}
+	if after := e.configurations(t, e.token, "t1", a, b, c); jsonText(after) != jsonText(want) {
+		t.Errorf("after the restore the tenant holds %v, want %v", after, want)
+	}
+	for id, version := range map[string]float64{a: 3, b: 3} { // b: created, deleted, restored
+		p := e.get(t, e.token, "t1", id)
+		if p["sys_version"] != version || p["sys_configuration_snapshot_id"] != h.ID || p["sys_snapshot_base_version"] != version {
+			t.Errorf("%s: version %v, stamps %v %v; want %v, %s %v", names[id], p["sys_version"], p["sys_configuration_snapshot_id"], p["sys_snapshot_base_version"], version, h.ID, version)
+		}
+	}
+	for id, n := range map[string]int{a: 3, b: 3, c: 2} {
+		entry := e.lastEntry(t, id, n)
+		op := "snapshot_apply"
+		if id == c {
+			op = "delete"
+		}
+		if entry["operation"] != op || entry["snapshot_id"] != h.ID {
+			t.Errorf("%s: last history entry %v, want operation %s and snapshot_id %s", names[id], entry, op, h.ID)
+		}
+	}
+
+	again := e.apply(t, e.token, "t1", restore, 200)
+	if got := again.actions(names); got != "a unchanged, b unchanged" || again.UndoSnapshotID != "" {
+		t.Errorf("applied again: %s, undo %q", got, again.UndoSnapshotID)
+	}
+
+	undo := e.apply(t, e.token, "t1", `{"snapshot_id":"`+applied.UndoSnapshotID+`","mode":"restore"}`, 200)
+	if got := undo.actions(names); got != "a update, b delete, c create" {
+		t.Errorf("undo: %s", got)
+	}
+	if after := e.configurations(t, e.token, "t1", a, b, c); jsonText(after) != jsonText(before) {
+		t.Errorf("after the undo the tenant holds %v, want %v", after, before)
+	}
+}
+
+// TestSnapshotPromote is the sandbox story: production copied into an
+// empty sandbox, edited there, and promoted back, carrying only the
+// sandbox's changes, stopped where production changed the same field,
+// and undone.
+func TestSnapshotPromote(t *testing.T) {
+	e := newEnv(t, withHistory())
+	tok := e.twoTenants(t)
+	e.load("t2", "exams", `{"id":"exam-a","name":"A"}`, `{"id":"exam-b","name":"B"}`)
+	x := e.create("X")["id"].(string)
+	y := e.create("Y")["id"].(string)
+	names := map[string]string{x: "x", y: "y"}
+
+	prod := e.take(t, tok, "t1", "production")
+	_, prodBody := e.snapshot(t, tok, "t1", prod.ID)
+	copied := e.apply(t, tok, "t2", `{"snapshot":`+string(prodBody)+`,"mode":"promote"}`, 200)
+	if got := copied.actions(names); got != "x create, y create" {
+		t.Fatalf("copy into the sandbox: %s", got)
+	}
+	if got, want := e.configurations(t, tok, "t2", x, y), e.configurations(t, tok, "t1", x, y); jsonText(got) != jsonText(want) {
+		t.Fatalf("the sandbox holds %v, want %v", got, want)
+	}
+	if p := e.get(t, tok, "t2", x); p["sys_configuration_snapshot_id"] != prod.ID || p["sys_snapshot_base_version"] != 1.0 || p["sys_version"] != 1.0 {
+		t.Errorf("sandbox x: %v", p)
+	}
+
+	// Next season is prepared in the sandbox; production changes meanwhile.
+	expect(t, e.doAs(tok, "PATCH", "/examRegProcesses/t2/"+x, `[{"op":"replace","path":"/name","value":"X next season"},{"op":"add","path":"/exam_ids/-","value":"exam-b"}]`), 200)
+	expect(t, e.doAs(tok, "PATCH", "/examRegProcesses/t2/"+y, `[{"op":"replace","path":"/name","value":"Y sandbox"}]`), 200)
+	expect(t, e.doAs(tok, "PATCH", "/examRegProcesses/t1/"+x, `[{"op":"add","path":"/description","value":"production note"}]`), 200)
+	expect(t, e.doAs(tok, "PATCH", "/examRegProcesses/t1/"+y, `[{"op":"replace","path":"/name","value":"Y production"}]`), 200)
+
+	sandbox := e.take(t, tok, "t2", "next season")
+	_, sandboxBody := e.snapshot(t, tok, "t2", sandbox.ID)
+	promote := func(include string, dryRun bool) string {
+		body := `{"snapshot":` + string(sandboxBody) + `,"mode":"promote"`
+		if include != "" {
+			body += `,"include":["` + include + `"]`
+		}
+		return body + fmt.Sprintf(`,"dry_run":%v}`, dryRun)
+	}
+	before := e.configurations(t, tok, "t1", x, y)
+	preview := e.apply(t, tok, "t1", promote("", true), 200)
+	if got := preview.actions(names); got != "x update, y conflict" {
+		t.Fatalf("preview: %s", got)
+	}
+	for _, p := range preview.Plan {
+		if p.ID == y && (p.Conflict == nil || len(p.Conflict.Errors) != 1 || p.Conflict.Errors[0].Field != "/name" || p.Patch != nil) {
+			t.Errorf("y's conflict: %+v, patch %s", p.Conflict, p.Patch)
+		}
+	}
+	wantX := maps.Clone(before[x])
+	wantX["name"], wantX["exam_ids"] = "X next season", []any{"exam-a", "exam-b"} // production's description kept
+	for _, p := range preview.Plan {
+		if p.ID == x {
+			checkPatches(t, applyDoc{Plan: append(preview.Plan[:0:0], p)}, before, map[string]map[string]any{x: wantX})
+		}
+	}
+
+	refused := e.apply(t, tok, "t1", promote("", false), 409)
+	if refused.Message == "" || refused.actions(names) != "x update, y conflict" || refused.UndoSnapshotID != "" {
+		t.Errorf("409: %+v", refused)
+	}
+	if got := e.configurations(t, tok, "t1", x, y); jsonText(got) != jsonText(before) {
+		t.Fatalf("the refused apply wrote: %v", got)
+	}
+
+	applied := e.apply(t, tok, "t1", promote(x, false), 200)
+	if got := applied.actions(names); got != "x update" || applied.UndoSnapshotID == "" {
+		t.Fatalf("apply of x: %s, undo %q", got, applied.UndoSnapshotID)
+	}
+	if got := e.configurations(t, tok, "t1", x)[x]; jsonText(got) != jsonText(wantX) {
+		t.Errorf("production x: %v, want %v", got, wantX)
+	}
+	if p := e.get(t, tok, "t1", x); p["sys_configuration_snapshot_id"] != sandbox.ID || p["sys_snapshot_base_version"] != p["sys_version"] {
+		t.Errorf("production x stamps: %v %v at version %v", p["sys_configuration_snapshot_id"], p["sys_snapshot_base_version"], p["sys_version"])
+	}
+	if entry := e.lastEntry(t, x, 3); entry["operation"] != "snapshot_apply" || entry["snapshot_id"] != sandbox.ID {
+		t.Errorf("production x's history: %v", entry)
+	}
+	// Promoted before, or changed the same way on both sides: done.
+	expect(t, e.doAs(tok, "PATCH", "/examRegProcesses/t1/"+y, `[{"op":"replace","path":"/name","value":"Y sandbox"}]`), 200)
+	if got := e.apply(t, tok, "t1", promote("", true), 200).actions(names); got != "x unchanged, y unchanged" {
+		t.Errorf("promoted again: %s", got)
+	}
+
+	e.apply(t, tok, "t1", `{"snapshot_id":"`+applied.UndoSnapshotID+`","mode":"restore","include":["`+x+`"]}`, 200)
+	if got := e.configurations(t, tok, "t1", x)[x]; jsonText(got) != jsonText(before[x]) {
+		t.Errorf("undone, production x: %v, want %v", got, before[x])
+	}
+}
+
+// TestSnapshotApplyConflicts: a record the single-record route would
+// refuse is a conflict with that route's message, and a conflict anywhere
+// in scope refuses the whole apply with its plan, writing nothing.
+func TestSnapshotApplyConflicts(t *testing.T) {
+	e := newEnv(t, withLimit(3))
+	tok := e.twoTenants(t)
+	locked := e.create("Locked")["id"].(string)
+	used := e.create("Used")["id"].(string)
+	h := e.take(t, tok, "t1", "")
+	expect(t, e.do("PATCH", "/examRegProcesses/t1/"+locked, `[{"op":"replace","path":"/name","value":"Locked later"},{"op":"add","path":"/sys_locked","value":true}]`), 200)
+	lockedAnswer := expect(t, e.do("PATCH", "/examRegProcesses/t1/"+locked, `[{"op":"replace","path":"/name","value":"x"}]`), 403).object(t)
+	fresh := e.create("Fresh")["id"].(string)
+	e.load("t1", "registrations", `{"id":"r1","name":"R","student_id":"c1","exam_id":"exam-a","date":"2026-01-01T00:00:00Z","status":"registered","process_id":"`+fresh+`"}`)
+	usedAnswer := expect(t, e.do("DELETE", "/examRegProcesses/t1/"+fresh, ""), 409).object(t)
+	names := map[string]string{locked: "locked", used: "used", fresh: "fresh"}
+
+	// Restore: the locked record cannot change, the used one cannot go.
+	r := e.apply(t, tok, "t1", `{"snapshot_id":"`+h.ID+`","mode":"restore"}`, 409)
+	if got := r.actions(names); got != "fresh conflict, locked conflict, used unchanged" || r.Message == "" || r.Summary["conflict"] != 2 {
+		t.Errorf("restore: %s, %q, %v", got, r.Message, r.Summary)
+	}
+	for _, p := range r.Plan {
+		want := map[string]any{locked: lockedAnswer["message"], fresh: usedAnswer["message"]}[p.ID]
+		if want != nil && (p.Conflict == nil || p.Conflict.Message != want) {
+			t.Errorf("%s: conflict %+v, want the message %q", names[p.ID], p.Conflict, want)
+		}
+	}
+	// Leaving them out of scope, the rest applies.
+	if got := e.apply(t, tok, "t1", `{"snapshot_id":"`+h.ID+`","mode":"restore","include":["`+used+`"]}`, 200).actions(names); got != "used unchanged" {
+		t.Errorf("restore of used: %s", got)
+	}
+
+	// Promote into t2, which lacks exam-b and has room for one record.
+	other := mint(t, "alice", "t2")
+	e.load("t2", "exams", `{"id":"exam-a","name":"A"}`)
+	expect(t, e.doAs(other, "POST", "/examRegProcesses/t2", processBody("T2 one")), 200)
+	expect(t, e.doAs(other, "POST", "/examRegProcesses/t2", processBody("T2 two")), 200)
+	expect(t, e.do("PATCH", "/examRegProcesses/t1/"+used, `[{"op":"add","path":"/exam_ids/-","value":"exam-b"}]`), 200)
+	h2 := e.take(t, tok, "t1", "")
+	_, body := e.snapshot(t, tok, "t1", h2.ID)
+	missingAnswer := expect(t, e.doAs(other, "POST", "/examRegProcesses/t2", processBody("B", "exam-a", "exam-b")), 409).object(t)
+	p := e.apply(t, tok, "t2", `{"snapshot":`+string(body)+`,"mode":"promote","dry_run":true}`, 200)
+	byID := map[string]string{}
+	for _, entry := range p.Plan {
+		if entry.Conflict != nil {
+			byID[names[entry.ID]] = entry.Conflict.Message
+		}
+	}
+	limitMessage := "tenant limit reached: no more exam reg processes can be created"
+	if byID["used"] != missingAnswer["message"] || byID["locked"] != "" && byID["fresh"] != "" || len(byID) != 2 {
+		t.Errorf("promote into t2: conflicts %v (want used: %q, and one create past the limit: %q)", byID, missingAnswer["message"], limitMessage)
+	}
+	if p.Summary["create"] != 1 || p.Summary["conflict"] != 2 {
+		t.Errorf("summary %v", p.Summary)
+	}
+	for name, message := range byID {
+		if name != "used" && message != limitMessage {
+			t.Errorf("%s: %q, want %q", name, message, limitMessage)
+		}
+	}
+}
+
+// TestSnapshotApplyRepeats: an apply sent again with its Idempotency-Key
+// answers its first answer; one cut short by a failing engine continues
+// where it stopped when sent again, and writes no record twice.
+func TestSnapshotApplyRepeats(t *testing.T) {
+	e, proxy := faultEnv(t, withHistory())
+	a := e.create("A")["id"].(string)
+	b := e.create("B")["id"].(string)
+	c := e.create("C")["id"].(string)
+	h := e.take(t, e.token, "t1", "")
+	expect(t, e.do("PATCH", "/examRegProcesses/t1/"+a, `[{"op":"replace","path":"/name","value":"A2"}]`), 200)
+	expect(t, e.do("DELETE", "/examRegProcesses/t1/"+b, ""), 200)
+	expect(t, e.do("DELETE", "/examRegProcesses/t1/"+c, ""), 200)
+	restore := `{"snapshot_id":"` + h.ID + `","mode":"restore"}`
+
+	// The creates (transactions) fail; the update (a PutItem) goes through.
+	proxy.Inject(&faultproxy.Fault{Operation: "TransactWriteItems", Status: 500, Type: "InternalServerError"})
+	r := e.do("POST", "/configurationSnapshots/t1/apply", restore, "Idempotency-Key", "k1")
+	if r.status != 503 {
+		t.Fatalf("with failing transactions: %d %s", r.status, r.body)
+	}
+	proxy.Clear()
+	if p := e.get(t, e.token, "t1", a); p["name"] != "A" || p["sys_version"] != 3.0 {
+		t.Fatalf("a was not written before the failure: %v", p)
+	}
+	first := expect(t, e.do("POST", "/configurationSnapshots/t1/apply", restore, "Idempotency-Key", "k1"), 200)
+	if first.header.Get("Idempotent-Replayed") != "" {
+		t.Error("the continued apply is marked as replayed")
+	}
+	var answer applyDoc
+	first.json(t, &answer)
+	names := map[string]string{a: "a", b: "b", c: "c"}
+	if got := answer.actions(names); got != "a update, b create, c create" || answer.UndoSnapshotID == "" {
+		t.Errorf("continued: %s, undo %q (want the plan made before the first write)", got, answer.UndoSnapshotID)
+	}
+	for id, n := range map[string]int{a: 3, b: 3, c: 3} {
+		if entry := e.lastEntry(t, id, n); entry["operation"] != "snapshot_apply" {
+			t.Errorf("%s: %v", names[id], entry)
+		}
+	}
+	again := expect(t, e.do("POST", "/configurationSnapshots/t1/apply", restore, "Idempotency-Key", "k1"), 200)
+	if again.header.Get("Idempotent-Replayed") != "true" || string(again.body) != string(first.body) {
+		t.Errorf("repeated: %q %s, want the first answer %s", again.header.Get("Idempotent-Replayed"), again.body, first.body)
+	}
+	expect(t, e.do("POST", "/configurationSnapshots/t1/apply", `{"snapshot_id":"`+h.ID+`","mode":"promote"}`, "Idempotency-Key", "k1"), 422)
+
+	// The undo snapshot is the tenant before the first write.
+	undo, _ := e.snapshot(t, e.token, "t1", answer.UndoSnapshotID)
+	if len(undo.Records) != 1 || undo.Records[0].ID != a || undo.Records[0].Version != 2 {
+		t.Errorf("undo snapshot: %+v", undo.Records)
+	}
+}
+
+// TestSnapshotBadRequests: what an apply or a take refuses.
+func TestSnapshotBadRequests(t *testing.T) {
+	e := newEnv(t)
+	id := e.create("A")["id"].(string)
+	h := e.take(t, e.token, "t1", "")
+	for _, tc := range []struct {
+		path, body string
+		status     int
+	}{
+		{"/configurationSnapshots/t1", `{"title":"x"}`, 400},
+		{"/configurationSnapshots/t1", `{"description":7}`, 400},
+		{"/configurationSnapshots/t1", `[]`, 400},
+		{"/configurationSnapshots/t1/apply", `{"mode":"restore"}`, 400},
+		{"/configurationSnapshots/t1/apply", `{"snapshot_id":"` + h.ID + `"}`, 400},
+		{"/configurationSnapshots/t1/apply", `{"snapshot_id":"` + h.ID + `","mode":"merge"}`, 400},
+		{"/configurationSnapshots/t1/apply", `{"snapshot_id":"` + h.ID + `","mode":"restore","include":"` + id + `"}`, 400},
+		{"/configurationSnapshots/t1/apply", `{"snapshot_id":"` + h.ID + `","mode":"restore","include":["nope"]}`, 400},
+		{"/configurationSnapshots/t1/apply", `{"snapshot_id":"` + h.ID + `","mode":"restore","dry_run":"yes"}`, 400},
+		{"/configurationSnapshots/t1/apply", `{"snapshot_id":"` + h.ID + `","snapshot":{},"mode":"restore"}`, 400},
+		{"/configurationSnapshots/t1/apply", `{"snapshot":{"id":"s","records":[{"id":"r"}]},"mode":"restore"}`, 400},
+		{"/configurationSnapshots/t1/apply", `{"snapshot_id":"nosuch","mode":"restore"}`, 404},
+	} {
+		r := e.do("POST", tc.path, tc.body)
+		if r.status != tc.status {
+			t.Errorf("POST %s %s: %d %s, want %d", tc.path, tc.body, r.status, r.body, tc.status)
+		}
+	}
+	expect(t, e.do("GET", "/configurationSnapshots/t1/apply", ""), 404)
+	expect(t, e.do("PUT", "/configurationSnapshots/t1/apply", ""), 405)
 }

@@ -406,7 +406,7 @@ func TestObjectMembers(t *testing.T) {
 		"contact_form_options":          {"contact_form_id", "html"},
 		"custom_field_values[]":         {"custom_field_id", "boolean_value", "file_url_value", "list_value", "numeric_value", "string_value", "table_value"},
 		"confirmation_email":            {"subject", "body", "from", "from_name", "reply_to", "cc", "bcc"},
-		"sys_last_security_context":     {"user_id", "tenant_id", "request_id", "source_ip", "user_agent", "operation", "at", "restored_from"},
+		"sys_last_security_context":     {"user_id", "tenant_id", "request_id", "source_ip", "user_agent", "operation", "at", "restored_from", "snapshot_id"},
 		"sys_calculated_field_errors[]": {"error", "field"},
 	}
 	if len(got) != len(want) {
