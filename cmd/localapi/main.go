@@ -106,7 +106,8 @@ func run() (err error) {
 		return err
 	}
 	cfg.Store, cfg.FrontDoor, cfg.Logger = st, devauth.Verifier{Secret: devauth.SecretFromEnv()}, slog.Default()
-	cfg.Diff = history.Diff // compare answers with the history's own patches
+	// compare answers with the history's own patches; snapshots carry guarded ones
+	cfg.Diff, cfg.GuardedDiff = history.Diff, history.GuardedDiff
 	// Not a ServeMux: it would redirect paths such as //x and /a/../b before
 	// the API's router saw them, and the API answers every path itself.
 	handler := withDocs(api.New(cfg).Handler())

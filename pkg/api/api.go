@@ -51,16 +51,15 @@ type Config struct {
 	// MetricsNamespace is the CloudWatch namespace of the metrics each
 	// request's log line carries; "" means emf.DefaultNamespace.
 	MetricsNamespace string
-	// Diff makes the patches compare answers: history.Diff, the history
-	// writer's own, so that a comparison reads as the history does. Only
-	// the functions that compare set it (jsondiff weighs about 130 KB in a
-	// bootstrap); compare answers 500 without it.
+	// Diff makes the patches compare and a snapshot's apply answer:
+	// history.Diff, the history writer's own, so that they read as the
+	// history does. Only the functions that need it set it (jsondiff weighs
+	// about 130 KB in a bootstrap); they answer 500 without it.
 	Diff examreg.Diff
-	// GuardedDiff makes the patches of configuration snapshots:
+	// GuardedDiff makes the patches a configuration snapshot holds:
 	// history.GuardedDiff, which guards every value a patch replaces or
-	// removes with a test. Only the functions that take snapshots set it;
-	// they answer 500 without it (and without Diff, for the plans of an
-	// apply).
+	// removes with a test. The functions that take snapshots (take, and
+	// apply for its undo snapshot) set it; they answer 500 without it.
 	GuardedDiff examreg.Diff
 }
 
