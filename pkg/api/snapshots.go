@@ -568,46 +568,62 @@ func (s *Server) patchOf(e *examreg.PlanEntry) error {
 	return err
 }
 
-// applyPlan writes a plan: its deletes first (they make room for its
-// creates), then its creates and updates, applyWorkers at a time, each as
-// the single-record route writes it, as the record's next version, by an
-// actor naming the snapshot. An update whose record changed since the
-// plan was made is planned again on the record as it now is. It stops
-// writing applyReserve before ctx's deadline: the apply was cut short, and
-// sent again, it goes on from there.
+// applyPlan writes a plan, each record as the record's next version, by
+// an actor naming the snapshot: its deletes first (they make room for its
+// creates), then its creates, in as few transactions as fit (they all
+// change the tenant's count), beside its updates, applyWorkers at a time,
+// each as the single-record routes write them. An update whose record
+// changed since the plan was made is planned again on the record as it now
+// is. It stops writing applyReserve before ctx's deadline: the apply was
+// cut short, and sent again, it goes on from there.
 func (s *Server) applyPlan(ctx context.Context, c *call, snap *examreg.Snapshot, mode string, plan []examreg.PlanEntry) error {
-	var creates []string
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-applyReserve))
+		defer cancel()
+	}
+	by := func(id string) examreg.Actor {
+		a := c.actor
+		a.Operation, a.SnapshotID, a.WriteID = examreg.OperationSnapshotApply, snap.ID, c.requestID+"/"+id
+		return a
+	}
+	var deletes, creates []*examreg.Process
+	var createIDs []string
+	var updates []examreg.PlanEntry
 	for _, e := range plan {
-		if e.Action == examreg.ActionCreate {
-			creates = append(creates, e.ID)
+		switch e.Action {
+		case examreg.ActionDelete:
+			deletes = append(deletes, e.Current)
+		case examreg.ActionCreate:
+			createIDs = append(createIDs, e.ID)
+		case examreg.ActionUpdate:
+			updates = append(updates, e)
 		}
 	}
-	deletions, err := s.cfg.Store.ReadDeletionsOf(ctx, c.tenant, creates)
+	deletions, err := s.cfg.Store.ReadDeletionsOf(ctx, c.tenant, createIDs)
 	if err != nil {
-		return err
+		return cutShort(ctx, err)
+	}
+	for _, e := range plan {
+		if e.Action == examreg.ActionCreate {
+			d := deletions[e.ID]
+			creates = append(creates, examreg.Applied(nil, e.ID, e.Result, d.Version, d.CreatedAt, d.CreatedBy, by(e.ID)))
+		}
+	}
+	if err := s.cfg.Store.DeleteMany(ctx, c.tenant, deletes, by); err != nil {
+		return cutShort(ctx, changedMeanwhile(err))
 	}
 	source := make(map[string]*examreg.SnapshotRecord, len(snap.Records))
 	for i := range snap.Records {
 		source[snap.Records[i].ID] = &snap.Records[i]
 	}
-	deadline, hasDeadline := ctx.Deadline()
-	write := func(e examreg.PlanEntry) error {
-		if hasDeadline && time.Until(deadline) < applyReserve {
-			return errCutShort
-		}
-		by := c.actor
-		by.Operation, by.SnapshotID, by.WriteID = examreg.OperationSnapshotApply, snap.ID, c.requestID+"/"+e.ID
-		switch e.Action {
-		case examreg.ActionDelete:
-			err := s.cfg.Store.DeleteProcess(ctx, c.tenant, e.ID, []int64{e.Current.Version()}, by)
-			if err == examreg.ErrIfMatch {
-				return errChangedMeanwhile
-			}
-			return err
-		case examreg.ActionCreate:
-			d := deletions[e.ID]
-			return s.cfg.Store.CreateAfter(ctx, c.tenant, examreg.Applied(nil, e.ID, e.Result, d.Version, d.CreatedAt, d.CreatedBy, by), d, s.cfg.MaxProcessesPerTenant)
-		case examreg.ActionUpdate:
+	var g errgroup.Group
+	g.SetLimit(applyWorkers)
+	g.Go(func() error {
+		return s.cfg.Store.CreateMany(ctx, c.tenant, creates, deletions, s.cfg.MaxProcessesPerTenant)
+	})
+	for _, e := range updates {
+		g.Go(func() error {
 			_, err := s.cfg.Store.UpdateRead(ctx, c.tenant, e.Current, func(current *examreg.Process) (*examreg.Process, error) {
 				again := e
 				if current.Version() != e.Current.Version() {
@@ -619,25 +635,29 @@ func (s *Server) applyPlan(ctx context.Context, c *call, snap *examreg.Snapshot,
 				case examreg.ActionUnchanged:
 					return current, nil
 				}
-				return examreg.Applied(current, e.ID, again.Result, 0, "", "", by), nil
+				return examreg.Applied(current, e.ID, again.Result, 0, "", "", by(e.ID)), nil
 			})
 			return err
-		}
-		return nil
+		})
 	}
-	for _, stage := range [][]string{{examreg.ActionDelete}, {examreg.ActionCreate, examreg.ActionUpdate}} {
-		var g errgroup.Group
-		g.SetLimit(applyWorkers)
-		for _, e := range plan {
-			if slices.Contains(stage, e.Action) {
-				g.Go(func() error { return write(e) })
-			}
-		}
-		if err := g.Wait(); err != nil {
-			return err
-		}
+	return cutShort(ctx, g.Wait())
+}
+
+// cutShort is err, or errCutShort when the apply ran out of time.
+func cutShort(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil {
+		return errCutShort
 	}
-	return nil
+	return err
+}
+
+// changedMeanwhile is err, or errChangedMeanwhile when a record the apply
+// was to delete is no longer at the version it planned on.
+func changedMeanwhile(err error) error {
+	if err == examreg.ErrIfMatch {
+		return errChangedMeanwhile
+	}
+	return err
 }
 
 // errChangedMeanwhile is a record an apply was to delete that another

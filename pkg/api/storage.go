@@ -42,7 +42,8 @@ type SnapshotStore interface {
 	MissingExams(ctx context.Context, tenant string, ids []string) ([]string, error)
 	Referenced(ctx context.Context, tenant string, ids []string) ([]string, error)
 	ReadDeletionsOf(ctx context.Context, tenant string, ids []string) (map[string]store.Deletion, error)
-	CreateAfter(ctx context.Context, tenant string, p *examreg.Process, deleted store.Deletion, maxPerTenant int) error
+	CreateMany(ctx context.Context, tenant string, records []*examreg.Process, deletions map[string]store.Deletion, maxPerTenant int) error
+	DeleteMany(ctx context.Context, tenant string, records []*examreg.Process, by func(id string) examreg.Actor) error
 	ReadApplyKey(ctx context.Context, tenant, key string) (*store.ApplyKey, error)
 	StartApplyKey(ctx context.Context, tenant, key string, a store.ApplyKey) (*store.ApplyKey, error)
 	FinishApplyKey(ctx context.Context, tenant, key string, answer []byte) error

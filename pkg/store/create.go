@@ -62,25 +62,7 @@ var errGuard = errors.New("store: the guard of an insert failed")
 // reports that another write holds the id; the insert's own earlier
 // attempt, whose reply was lost, counts as success.
 func (s *Store) insert(ctx context.Context, tenant string, p *examreg.Process, maxPerTenant int, idem *Idempotency, guard *types.ConditionCheck) (replay *Replay, taken bool, err error) {
-	items := []types.TransactWriteItem{
-		{Put: &types.Put{
-			TableName:                           aws.String(s.table),
-			Item:                                processItem(tenant, p),
-			ConditionExpression:                 aws.String("attribute_not_exists(pk)"),
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		}},
-		{Update: &types.Update{
-			TableName:                aws.String(s.table),
-			Key:                      key(tenantPK(tenant), counterSK),
-			UpdateExpression:         aws.String("ADD #n :one"),
-			ConditionExpression:      aws.String("attribute_not_exists(#n) OR #n < :max"),
-			ExpressionAttributeNames: map[string]string{"#n": counterAttr},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":one": &types.AttributeValueMemberN{Value: "1"},
-				":max": &types.AttributeValueMemberN{Value: strconv.Itoa(maxPerTenant)},
-			},
-		}},
-	}
+	items := []types.TransactWriteItem{s.recordPut(tenant, p), s.countChange(tenant, 1, maxPerTenant)}
 	keyAt, guardAt := -1, -1
 	if idem != nil {
 		keyAt = len(items)
@@ -121,6 +103,16 @@ func (s *Store) insert(ctx context.Context, tenant string, p *examreg.Process, m
 		return nil, false, examreg.ErrLimit
 	}
 	return nil, false, &examreg.Error{Code: examreg.EINTERNAL, Message: "internal error", Cause: errors.New("store: an insert was cancelled for no reason it names")}
+}
+
+// recordPut writes p under an id that holds no record.
+func (s *Store) recordPut(tenant string, p *examreg.Process) types.TransactWriteItem {
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName:                           aws.String(s.table),
+		Item:                                processItem(tenant, p),
+		ConditionExpression:                 aws.String("attribute_not_exists(pk)"),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}
 }
 
 // failedItem is the process whose condition failed in a transaction: the

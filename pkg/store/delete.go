@@ -111,6 +111,43 @@ func (s *Store) referencesQuery(tenant, id string) *dynamodb.QueryInput {
 // record, still at its version and unlocked; the tenant's count; and the
 // deletion item, with the delete's version and the record's creation.
 func (s *Store) deleteItems(tenant string, current *examreg.Process, by examreg.Actor) []types.TransactWriteItem {
+	return []types.TransactWriteItem{s.recordDelete(tenant, current), s.countChange(tenant, -1, 0), s.deletionPut(tenant, current, by)}
+}
+
+// recordDelete deletes current, on condition that it is still at its
+// version and unlocked.
+func (s *Store) recordDelete(tenant string, current *examreg.Process) types.TransactWriteItem {
+	return types.TransactWriteItem{Delete: &types.Delete{
+		TableName:                           aws.String(s.table),
+		Key:                                 key(tenantPK(tenant), processSK(current.ID())),
+		ConditionExpression:                 aws.String("attribute_exists(pk) AND #v = :v AND " + unlocked),
+		ExpressionAttributeNames:            map[string]string{"#v": "sys_version", "#locked": "sys_locked"},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":v": version(current.Version()), ":true": trueValue},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}
+}
+
+// countChange adds delta to the tenant's count of processes; a positive
+// delta only while the count stays within maxPerTenant.
+func (s *Store) countChange(tenant string, delta, maxPerTenant int) types.TransactWriteItem {
+	u := &types.Update{
+		TableName:                 aws.String(s.table),
+		Key:                       key(tenantPK(tenant), counterSK),
+		UpdateExpression:          aws.String("ADD #n :delta"),
+		ExpressionAttributeNames:  map[string]string{"#n": counterAttr},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":delta": &types.AttributeValueMemberN{Value: strconv.Itoa(delta)}},
+	}
+	if delta > 0 {
+		u.ConditionExpression = aws.String("attribute_not_exists(#n) OR #n <= :room")
+		u.ExpressionAttributeValues[":room"] = &types.AttributeValueMemberN{Value: strconv.Itoa(maxPerTenant - delta)}
+	}
+	return types.TransactWriteItem{Update: u}
+}
+
+// deletionPut records the delete of current by by: the delete's version
+// and the record's creation. Its condition fails only on this write's own
+// deletion (by.WriteID): a delete whose reply was lost.
+func (s *Store) deletionPut(tenant string, current *examreg.Process, by examreg.Actor) types.TransactWriteItem {
 	id := current.ID()
 	deletion := map[string]types.AttributeValue{
 		"pk":         &types.AttributeValueMemberS{Value: tenantPK(tenant)},
@@ -129,30 +166,13 @@ func (s *Store) deleteItems(tenant string, current *examreg.Process, by examreg.
 			deletion[name] = &types.AttributeValueMemberS{Value: v.Text()}
 		}
 	}
-	return []types.TransactWriteItem{
-		{Delete: &types.Delete{
-			TableName:                           aws.String(s.table),
-			Key:                                 key(tenantPK(tenant), processSK(id)),
-			ConditionExpression:                 aws.String("attribute_exists(pk) AND #v = :v AND " + unlocked),
-			ExpressionAttributeNames:            map[string]string{"#v": "sys_version", "#locked": "sys_locked"},
-			ExpressionAttributeValues:           map[string]types.AttributeValue{":v": version(current.Version()), ":true": trueValue},
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		}},
-		{Update: &types.Update{
-			TableName:                 aws.String(s.table),
-			Key:                       key(tenantPK(tenant), counterSK),
-			UpdateExpression:          aws.String("ADD #n :minus"),
-			ExpressionAttributeNames:  map[string]string{"#n": counterAttr},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":minus": &types.AttributeValueMemberN{Value: "-1"}},
-		}},
-		{Put: &types.Put{
-			TableName:                 aws.String(s.table),
-			Item:                      deletion,
-			ConditionExpression:       aws.String("attribute_not_exists(#write) OR #write <> :write"),
-			ExpressionAttributeNames:  map[string]string{"#write": "write_id"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":write": &types.AttributeValueMemberS{Value: by.WriteID}},
-		}},
-	}
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName:                 aws.String(s.table),
+		Item:                      deletion,
+		ConditionExpression:       aws.String("attribute_not_exists(#write) OR #write <> :write"),
+		ExpressionAttributeNames:  map[string]string{"#write": "write_id"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":write": &types.AttributeValueMemberS{Value: by.WriteID}},
+	}}
 }
 
 // Deletion is who deleted a record, when, and from which request; the

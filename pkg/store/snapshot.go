@@ -448,23 +448,14 @@ func (s *Store) ReadDeletionsOf(ctx context.Context, tenant string, ids []string
 	return found, nil
 }
 
-// CreateAfter creates p under its id, which holds no record, as
+// createAfter creates p under its id, which holds no record, as
 // CreateProcess does (the tenant's limit, its exams), and only while the
 // id's last deletion is still deleted (none when its Version is 0), so
 // that p continues the id's versions. A record written under the id in the
 // meantime is an ECONFLICT error. A create whose reply was lost and which
 // the SDK sent again succeeds.
-func (s *Store) CreateAfter(ctx context.Context, tenant string, p *examreg.Process, deleted Deletion, maxPerTenant int) error {
-	guard := &types.ConditionCheck{
-		TableName:           aws.String(s.table),
-		Key:                 key(tenantPK(tenant), deletionPrefix+p.ID()),
-		ConditionExpression: aws.String("attribute_not_exists(pk)"),
-	}
-	if deleted.Version > 0 {
-		guard.ConditionExpression = aws.String("#v = :v")
-		guard.ExpressionAttributeNames = map[string]string{"#v": "version"}
-		guard.ExpressionAttributeValues = map[string]types.AttributeValue{":v": version(deleted.Version)}
-	}
+func (s *Store) createAfter(ctx context.Context, tenant string, p *examreg.Process, deleted Deletion, maxPerTenant int) error {
+	guard := s.deletionGuard(tenant, p.ID(), deleted)
 	_, taken, err := s.insert(ctx, tenant, p, maxPerTenant, nil, guard)
 	if taken || err == errGuard {
 		return examreg.Errorf(examreg.ECONFLICT, "the exam reg process was created or deleted by another request meanwhile; send the apply again")
@@ -472,16 +463,39 @@ func (s *Store) CreateAfter(ctx context.Context, tenant string, p *examreg.Proce
 	return err
 }
 
+// deletionGuard is the condition that the id's last deletion is still
+// deleted: the deletion item is still at its version (there is none when
+// the Version is 0).
+func (s *Store) deletionGuard(tenant, id string, deleted Deletion) *types.ConditionCheck {
+	guard := &types.ConditionCheck{
+		TableName:           aws.String(s.table),
+		Key:                 key(tenantPK(tenant), deletionPrefix+id),
+		ConditionExpression: aws.String("attribute_not_exists(pk)"),
+	}
+	if deleted.Version > 0 {
+		guard.ConditionExpression = aws.String("#v = :v")
+		guard.ExpressionAttributeNames = map[string]string{"#v": "version"}
+		guard.ExpressionAttributeValues = map[string]types.AttributeValue{":v": version(deleted.Version)}
+	}
+	return guard
+}
+
 // ApplyKey is the progress of an apply sent with an Idempotency-Key: what
 // the apply asked (Fingerprint), the snapshot it took of the target before
-// its first write, its answer as planned before that write (gzipped), and,
-// once it has finished, its final answer.
+// its first write, its answer as planned before that write, and, once it
+// has finished, its final answer. The answers are kept gzipped, and only
+// when they fit maxKeptAnswer: an item holds at most 400 KB. A key without
+// them still keeps the undo snapshot; an apply sent again then answers a
+// plan made anew.
 type ApplyKey struct {
 	Fingerprint    string
 	UndoSnapshotID string
 	Plan, Answer   []byte
 	Expires        time.Time
 }
+
+// maxKeptAnswer is the most of a gzipped answer an ApplyKey keeps.
+const maxKeptAnswer = 300 << 10
 
 // ReadApplyKey reads the apply that recorded an Idempotency-Key, or
 // returns nil when no unexpired request holds it. One consistent GetItem.
@@ -519,16 +533,19 @@ func (s *Store) StartApplyKey(ctx context.Context, tenant, k string, a ApplyKey)
 	if err != nil {
 		return nil, err
 	}
+	item := map[string]types.AttributeValue{
+		"pk":               &types.AttributeValueMemberS{Value: tenantPK(tenant)},
+		"sk":               &types.AttributeValueMemberS{Value: idempotencyPrefix + k},
+		"fingerprint":      &types.AttributeValueMemberS{Value: a.Fingerprint},
+		"undo_snapshot_id": &types.AttributeValueMemberS{Value: a.UndoSnapshotID},
+		expiresAttr:        &types.AttributeValueMemberN{Value: strconv.FormatInt(a.Expires.Unix(), 10)},
+	}
+	if len(plan) <= maxKeptAnswer {
+		item["apply_plan"] = &types.AttributeValueMemberB{Value: plan}
+	}
 	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: aws.String(s.table),
-		Item: map[string]types.AttributeValue{
-			"pk":               &types.AttributeValueMemberS{Value: tenantPK(tenant)},
-			"sk":               &types.AttributeValueMemberS{Value: idempotencyPrefix + k},
-			"fingerprint":      &types.AttributeValueMemberS{Value: a.Fingerprint},
-			"undo_snapshot_id": &types.AttributeValueMemberS{Value: a.UndoSnapshotID},
-			"apply_plan":       &types.AttributeValueMemberB{Value: plan},
-			expiresAttr:        &types.AttributeValueMemberN{Value: strconv.FormatInt(a.Expires.Unix(), 10)},
-		},
+		TableName:                 aws.String(s.table),
+		Item:                      item,
 		ConditionExpression:       aws.String("attribute_not_exists(pk) OR #expires < :now"),
 		ExpressionAttributeNames:  map[string]string{"#expires": expiresAttr},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(time.Now().Unix(), 10)}},
@@ -541,10 +558,11 @@ func (s *Store) StartApplyKey(ctx context.Context, tenant, k string, a ApplyKey)
 	return nil, translate(err)
 }
 
-// FinishApplyKey records an apply's final answer under its key.
+// FinishApplyKey records an apply's final answer under its key (unless it
+// is too large to keep).
 func (s *Store) FinishApplyKey(ctx context.Context, tenant, k string, answer []byte) error {
 	compressed, err := gzipped(answer)
-	if err != nil {
+	if err != nil || len(compressed) > maxKeptAnswer {
 		return err
 	}
 	_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
