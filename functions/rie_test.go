@@ -627,6 +627,9 @@ func TestFunctionsUnderRIE(t *testing.T) {
 	t.Run("snapshots taken, read, restored, undone and deleted", func(t *testing.T) {
 		checkSnapshotStory(t, rie, bootstraps)
 	})
+	t.Run("snapshot apply cut short by its timeout, then sent again", func(t *testing.T) {
+		checkApplyCutShort(t, rie, bootstraps)
+	})
 
 	t.Run("create honours MAX_PROCESSES_PER_TENANT", func(t *testing.T) {
 		f := newFixture(t) // the demo tenant holds 6 processes

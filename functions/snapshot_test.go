@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/certhub/examreg/pkg/api"
 	"github.com/certhub/examreg/pkg/dev/bulkload"
+	"github.com/certhub/examreg/pkg/dev/faultproxy"
 )
 
 // demoSnapshotID is the snapshot of the demo tenant that events/snapshotget,
@@ -578,5 +580,76 @@ func (f *fixture) holdDemoSnapshot(t *testing.T) {
 	}
 	if err := f.store.DeleteSnapshot(ctx, bulkload.DemoTenant, taken.ID); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// checkApplyCutShort runs an apply under the emulator that its function's
+// timeout cuts short: the engine holds the transaction that recreates two
+// deleted records until the function gives up on it, applyReserve before
+// Lambda would end the invocation. The apply answers 503, having written
+// no record; sent again with its Idempotency-Key once the engine answers,
+// it writes each record once, after the undo snapshot the first request
+// took, and answers the plan.
+func checkApplyCutShort(t *testing.T, rie string, bootstraps map[string]string) {
+	f := newFixture(t)
+	f.writeHistory(t)
+	proxy, err := faultproxy.Start(os.Getenv("AWS_ENDPOINT_URL_DYNAMODB"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(proxy.Close)
+	invoke := invokeVia(startEmulator(t, rie, bootstraps[string(api.OpSnapshotApply)], lambdaEnv(t, api.OpSnapshotApply, f.store.Table(),
+		map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": proxy.URL, "AWS_LAMBDA_FUNCTION_TIMEOUT": "5"})))
+
+	taken := f.takeSnapshot(t, "Before two deletes")
+	deleted := []string{"archived-registration", "retest-proctored"}
+	for _, id := range deleted {
+		ev := loadEvent(t, api.OpDelete)
+		setPath(t, &ev, api.OpDelete, map[string]string{"id": id})
+		ev.RequestContext.RequestID = uuid.NewString()
+		if resp := f.invoke(t, api.OpDelete, ev); resp.StatusCode != http.StatusOK {
+			t.Fatalf("delete %s: %d %s", id, resp.StatusCode, resp.Body)
+		}
+	}
+
+	ev := snapshotEvent(t, api.OpSnapshotApply, bulkload.DemoTenant, "", fmt.Sprintf(`{"snapshot_id":%q,"mode":"restore"}`, taken.ID))
+	ev.Headers["idempotency-key"] = uuid.NewString()
+	hang := &faultproxy.Fault{Operation: "TransactWriteItems", Hang: true}
+	proxy.Inject(hang)
+	checkAnswer(t, ev, invoke(t, ev), http.StatusServiceUnavailable, f.store.Table())
+	if hang.Hits() == 0 {
+		t.Fatal("the apply answered 503 before it tried to recreate the deleted records")
+	}
+	for _, id := range deleted {
+		if status, _ := f.get(t, id); status != http.StatusNotFound {
+			t.Errorf("the apply cut short wrote %s: a get answers %d", id, status)
+		}
+	}
+
+	proxy.Clear()
+	ev.RequestContext.RequestID = uuid.NewString() // the client's second request
+	resp := invoke(t, ev)
+	checkAnswer(t, ev, resp, http.StatusOK, f.store.Table())
+	var a applyAnswer
+	decode(t, resp.Body, &a)
+	checkSummary(t, a, map[string]int{"create": len(deleted), "unchanged": len(demoProcessIDs) - len(deleted)})
+	if a.UndoSnapshotID == "" {
+		t.Error("the apply answered no undo snapshot")
+	}
+	if headers := f.listSnapshots(t); len(headers) != 2 || headers[0].ID != a.UndoSnapshotID {
+		t.Errorf("the snapshots are %+v, want the undo snapshot %s and the one applied: one undo snapshot for both requests", headers, a.UndoSnapshotID)
+	}
+	snap := f.getSnapshot(t, taken.ID)
+	for _, id := range deleted {
+		_, p := f.get(t, id)
+		i := slices.IndexFunc(snap.Records, func(r snapshotRecord) bool { return r.ID == id })
+		if p == nil || !reflect.DeepEqual(withoutStamps(p), withoutStamps(snap.Records[i].Record)) {
+			t.Errorf("%s is\n %v\nwant it as the snapshot holds it\n %v", id, p, snap.Records[i].Record)
+			continue
+		}
+		// Loaded (1), deleted (2), recreated once (3).
+		if e := f.awaitVersion(t, id, 3)[0]; e.Operation != "snapshot_apply" || e.SnapshotID != taken.ID {
+			t.Errorf("%s: the history entry of its recreation is %v of snapshot %q, want snapshot_apply of %s", id, e, e.SnapshotID, taken.ID)
+		}
 	}
 }
