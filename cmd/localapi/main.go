@@ -105,7 +105,7 @@ func run() (err error) {
 	if err != nil {
 		return err
 	}
-	cfg.Store, cfg.FrontDoor, cfg.Logger = st, devauth.Verifier{Secret: devauth.SecretFromEnv()}, slog.Default()
+	cfg.Store, cfg.Snapshots, cfg.FrontDoor, cfg.Logger = st, st, devauth.Verifier{Secret: devauth.SecretFromEnv()}, slog.Default()
 	// compare answers with the history's own patches; snapshots carry guarded ones
 	cfg.Diff, cfg.GuardedDiff = history.Diff, history.GuardedDiff
 	// Not a ServeMux: it would redirect paths such as //x and /a/../b before

@@ -38,7 +38,11 @@ type FrontDoor interface {
 // connects nothing: pkg/function builds a Config for a Lambda function, the
 // local server and the tests build their own.
 type Config struct {
-	Store                 Store
+	Store Store
+	// Snapshots is the store of configuration snapshots, set only by the
+	// functions that serve them (and the local server); they answer 500
+	// without it.
+	Snapshots             SnapshotStore
 	FrontDoor             FrontDoor
 	MaxProcessesPerTenant int
 	// TenantClaim names the claim holding the caller's tenants (a string,

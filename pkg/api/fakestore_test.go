@@ -37,8 +37,6 @@ import (
 //     writer writes it shortly after, from the table's stream;
 //   - a page ends where Limit ends it, never at DynamoDB's 1 MB.
 type fakeStore struct {
-	// The snapshot operations are not faked: their tests run on DynamoDB.
-	api.SnapshotStore
 	mu      sync.Mutex
 	tenants map[string]*fakeTenant
 	// calls counts the calls made to the store, so that a test can show a

@@ -33,12 +33,24 @@ const applyWorkers = 8
 // once it stops writing: a record's write takes a fraction of it.
 const applyReserve = 2 * time.Second
 
-// errNoDiff is a snapshot function built without its diffs.
-var errNoDiff = &examreg.Error{Code: examreg.EINTERNAL, Message: "internal error", Cause: errors.New("api: snapshots without Config.Diff and Config.GuardedDiff")}
+// errUnconfigured is a snapshot route served without what it needs.
+var errUnconfigured = &examreg.Error{Code: examreg.EINTERNAL, Message: "internal error", Cause: errors.New("api: snapshots without Config.Snapshots, or, to take and apply them, Config.Diff and Config.GuardedDiff")}
+
+// snapshotsConfigured reports errUnconfigured unless the server has the
+// snapshots' store and, when diffs, both diffs.
+func (s *Server) snapshotsConfigured(diffs bool) error {
+	if s.cfg.Snapshots == nil || diffs && (s.cfg.Diff == nil || s.cfg.GuardedDiff == nil) {
+		return errUnconfigured
+	}
+	return nil
+}
 
 // snapshotTake: POST /configurationSnapshots/{tenantId} captures every
 // record of the tenant and answers the snapshot's header.
 func (s *Server) snapshotTake(ctx context.Context, c *call) (*response, error) {
+	if err := s.snapshotsConfigured(true); err != nil {
+		return nil, err
+	}
 	if err := parseQuery(c.r).err(); err != nil {
 		return nil, err
 	}
@@ -95,10 +107,7 @@ func decodeTake(body []byte) (string, error) {
 // Queries of the records and BatchGetItems of the base versions the
 // records do not hold themselves.
 func (s *Server) takeSnapshot(ctx context.Context, c *call, description string) (*examreg.Snapshot, error) {
-	if s.cfg.GuardedDiff == nil {
-		return nil, errNoDiff
-	}
-	records, err := s.cfg.Store.ReadTenant(ctx, c.tenant)
+	records, err := s.cfg.Snapshots.ReadTenant(ctx, c.tenant)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +117,7 @@ func (s *Server) takeSnapshot(ctx context.Context, c *call, description string) 
 			wanted = append(wanted, store.VersionKey{ID: p.ID(), Version: base})
 		}
 	}
-	bases, err := s.cfg.Store.HistoryVersions(ctx, c.tenant, wanted)
+	bases, err := s.cfg.Snapshots.HistoryVersions(ctx, c.tenant, wanted)
 	if err != nil {
 		return nil, err
 	}
@@ -136,19 +145,22 @@ func (s *Server) takeSnapshot(ctx context.Context, c *call, description string) 
 			return nil, err
 		}
 	}
-	return snap, s.cfg.Store.PutSnapshot(ctx, c.tenant, snap)
+	return snap, s.cfg.Snapshots.PutSnapshot(ctx, c.tenant, snap)
 }
 
 // snapshotList: GET /configurationSnapshots/{tenantId}, the headers newest
 // first, paged like the process list. One Query per page.
 func (s *Server) snapshotList(ctx context.Context, c *call) (*response, error) {
+	if err := s.snapshotsConfigured(false); err != nil {
+		return nil, err
+	}
 	q := parseQuery(c.r, "exclusiveStartKey", "limit")
 	after := snapshotPosition(q, c.tenant)
 	limit := q.limit()
 	if err := q.err(); err != nil {
 		return nil, err
 	}
-	page, err := s.cfg.Store.ListSnapshots(ctx, c.tenant, after, limit)
+	page, err := s.cfg.Snapshots.ListSnapshots(ctx, c.tenant, after, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -178,13 +190,16 @@ func snapshotPosition(q *params, tenant string) string {
 // snapshotGet: GET /configurationSnapshots/{tenantId}/{snapshotId}, the
 // whole snapshot.
 func (s *Server) snapshotGet(ctx context.Context, c *call) (*response, error) {
+	if err := s.snapshotsConfigured(false); err != nil {
+		return nil, err
+	}
 	id := c.r.PathValue("snapshotId")
 	q := parseQuery(c.r)
 	q.pathID("snapshotId", id)
 	if err := q.err(); err != nil {
 		return nil, err
 	}
-	snap, err := s.cfg.Store.ReadSnapshot(ctx, c.tenant, id)
+	snap, err := s.cfg.Snapshots.ReadSnapshot(ctx, c.tenant, id)
 	if err != nil {
 		return nil, err
 	}
@@ -194,6 +209,9 @@ func (s *Server) snapshotGet(ctx context.Context, c *call) (*response, error) {
 // snapshotDelete: DELETE /configurationSnapshots/{tenantId}/{snapshotId};
 // answers the deleted id.
 func (s *Server) snapshotDelete(ctx context.Context, c *call) (*response, error) {
+	if err := s.snapshotsConfigured(false); err != nil {
+		return nil, err
+	}
 	id := c.r.PathValue("snapshotId")
 	q := parseQuery(c.r)
 	q.pathID("snapshotId", id)
@@ -203,7 +221,7 @@ func (s *Server) snapshotDelete(ctx context.Context, c *call) (*response, error)
 	if err := noBody(c); err != nil {
 		return nil, err
 	}
-	if err := s.cfg.Store.DeleteSnapshot(ctx, c.tenant, id); err != nil {
+	if err := s.cfg.Snapshots.DeleteSnapshot(ctx, c.tenant, id); err != nil {
 		return nil, err
 	}
 	return marshalResponse(id)
@@ -266,8 +284,8 @@ func summaryOf(plan []examreg.PlanEntry) applySummary {
 // request sent again answers that answer or, after an apply cut short,
 // continues it.
 func (s *Server) snapshotApply(ctx context.Context, c *call) (*response, error) {
-	if s.cfg.Diff == nil || s.cfg.GuardedDiff == nil {
-		return nil, errNoDiff
+	if err := s.snapshotsConfigured(true); err != nil {
+		return nil, err
 	}
 	if err := parseQuery(c.r).err(); err != nil {
 		return nil, err
@@ -286,7 +304,7 @@ func (s *Server) snapshotApply(ctx context.Context, c *call) (*response, error) 
 	}
 	var started *store.ApplyKey
 	if key != "" {
-		if started, err = s.cfg.Store.ReadApplyKey(ctx, c.tenant, key); err != nil {
+		if started, err = s.cfg.Snapshots.ReadApplyKey(ctx, c.tenant, key); err != nil {
 			return nil, err
 		}
 		if resp, err := replayApply(started, fingerprint); resp != nil || err != nil {
@@ -295,7 +313,7 @@ func (s *Server) snapshotApply(ctx context.Context, c *call) (*response, error) 
 	}
 	snap := req.snapshot
 	if snap == nil {
-		if snap, err = s.cfg.Store.ReadSnapshot(ctx, c.tenant, req.snapshotID); err != nil {
+		if snap, err = s.cfg.Snapshots.ReadSnapshot(ctx, c.tenant, req.snapshotID); err != nil {
 			return nil, err
 		}
 	}
@@ -325,7 +343,7 @@ func (s *Server) snapshotApply(ctx context.Context, c *call) (*response, error) 
 			if err != nil {
 				return nil, err
 			}
-			held, err := s.cfg.Store.StartApplyKey(ctx, c.tenant, key, store.ApplyKey{
+			held, err := s.cfg.Snapshots.StartApplyKey(ctx, c.tenant, key, store.ApplyKey{
 				Fingerprint: fingerprint, UndoSnapshotID: undo.ID, Plan: first, Expires: c.actor.Now.Add(IdempotencyKeyLifetime),
 			})
 			if err != nil {
@@ -351,7 +369,7 @@ func (s *Server) snapshotApply(ctx context.Context, c *call) (*response, error) 
 		final = started.Plan // the answer the apply planned before its first write
 	}
 	if key != "" {
-		if err := s.cfg.Store.FinishApplyKey(ctx, c.tenant, key, final); err != nil {
+		if err := s.cfg.Snapshots.FinishApplyKey(ctx, c.tenant, key, final); err != nil {
 			return nil, err
 		}
 	}
@@ -459,7 +477,7 @@ func decodeApply(body []byte) (applyRequest, string, error) {
 // exam registrations use it, and when its create would take the tenant
 // past its limit (the deletes in the plan make room first).
 func (s *Server) plan(ctx context.Context, c *call, snap *examreg.Snapshot, req applyRequest) ([]examreg.PlanEntry, error) {
-	records, err := s.cfg.Store.ReadTenant(ctx, c.tenant)
+	records, err := s.cfg.Snapshots.ReadTenant(ctx, c.tenant)
 	if err != nil {
 		return nil, err
 	}
@@ -511,11 +529,11 @@ func (s *Server) plan(ctx context.Context, c *call, snap *examreg.Snapshot, req 
 	var missing, referenced []string
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
-		missing, err = s.cfg.Store.MissingExams(gctx, c.tenant, added)
+		missing, err = s.cfg.Snapshots.MissingExams(gctx, c.tenant, added)
 		return err
 	})
 	g.Go(func() (err error) {
-		referenced, err = s.cfg.Store.Referenced(gctx, c.tenant, deleted)
+		referenced, err = s.cfg.Snapshots.Referenced(gctx, c.tenant, deleted)
 		return err
 	})
 	if err := g.Wait(); err != nil {
@@ -600,7 +618,7 @@ func (s *Server) applyPlan(ctx context.Context, c *call, snap *examreg.Snapshot,
 			updates = append(updates, e)
 		}
 	}
-	deletions, err := s.cfg.Store.ReadDeletionsOf(ctx, c.tenant, createIDs)
+	deletions, err := s.cfg.Snapshots.ReadDeletionsOf(ctx, c.tenant, createIDs)
 	if err != nil {
 		return cutShort(ctx, err)
 	}
@@ -610,7 +628,7 @@ func (s *Server) applyPlan(ctx context.Context, c *call, snap *examreg.Snapshot,
 			creates = append(creates, examreg.Applied(nil, e.ID, e.Result, d.Version, d.CreatedAt, d.CreatedBy, by(e.ID)))
 		}
 	}
-	if err := s.cfg.Store.DeleteMany(ctx, c.tenant, deletes, by); err != nil {
+	if err := s.cfg.Snapshots.DeleteMany(ctx, c.tenant, deletes, by); err != nil {
 		return cutShort(ctx, changedMeanwhile(err))
 	}
 	source := make(map[string]*examreg.SnapshotRecord, len(snap.Records))
@@ -620,7 +638,7 @@ func (s *Server) applyPlan(ctx context.Context, c *call, snap *examreg.Snapshot,
 	var g errgroup.Group
 	g.SetLimit(applyWorkers)
 	g.Go(func() error {
-		return s.cfg.Store.CreateMany(ctx, c.tenant, creates, deletions, s.cfg.MaxProcessesPerTenant)
+		return s.cfg.Snapshots.CreateMany(ctx, c.tenant, creates, deletions, s.cfg.MaxProcessesPerTenant)
 	})
 	for _, e := range updates {
 		g.Go(func() error {

@@ -27,11 +27,13 @@ type Store interface {
 	LatestVersion(ctx context.Context, tenant, id string) (store.Record, error)
 	HistoryAsOf(ctx context.Context, tenant, id string, at time.Time) (store.Record, error)
 	RestoreProcess(ctx context.Context, tenant, id string, version int64, maxPerTenant int, idem *store.Idempotency, restore store.RestoreFunc) (*examreg.Process, *store.Replay, error)
-	SnapshotStore
 }
 
 // SnapshotStore is what the configuration snapshot handlers ask of storage
-// besides the records' own operations.
+// besides the records' own operations: *store.Store. It is an interface of
+// its own, given apart (Config.Snapshots), so that only the functions that
+// serve snapshots link these methods: every method of an interface a value
+// is converted to is linked, whether it is called or not.
 type SnapshotStore interface {
 	ReadTenant(ctx context.Context, tenant string) ([]*examreg.Process, error)
 	HistoryVersions(ctx context.Context, tenant string, versions []store.VersionKey) (map[store.VersionKey]*examreg.Process, error)

@@ -46,6 +46,11 @@ func ServeHTTP(route api.Route, set ...func(*api.Config)) {
 	lambdahttp.Start(api.New(cfg).Serve(route))
 }
 
+// WithSnapshots gives the API the store of configuration snapshots (see
+// api.Config.Snapshots): an option of ServeHTTP for the functions that
+// serve them, so that the others do not link its methods.
+func WithSnapshots(c *api.Config) { c.Snapshots = c.Store.(*store.Store) }
+
 // Init is what every function does at its init: it makes every line the
 // process writes JSON on stdout (the AWS SDK's warnings, which go to the
 // default logger, included) and connects the Store over the table
