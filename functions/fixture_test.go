@@ -39,6 +39,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	return &fixture{store: st, server: api.New(api.Config{
 		Store:                 st,
+		Snapshots:             st,
 		FrontDoor:             lambdahttp.Gateway{},
 		MaxProcessesPerTenant: 1000,
 		TenantClaim:           api.DefaultTenantClaim,

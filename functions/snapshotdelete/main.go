@@ -7,5 +7,5 @@ import (
 )
 
 func main() {
-	function.ServeHTTP(api.SnapshotDelete)
+	function.ServeHTTP(api.SnapshotDelete, function.WithSnapshots)
 }

@@ -7,5 +7,5 @@ import (
 )
 
 func main() {
-	function.ServeHTTP(api.SnapshotGet)
+	function.ServeHTTP(api.SnapshotGet, function.WithSnapshots)
 }

@@ -7,5 +7,5 @@ import (
 )
 
 func main() {
-	function.ServeHTTP(api.SnapshotList)
+	function.ServeHTTP(api.SnapshotList, function.WithSnapshots)
 }

@@ -10,5 +10,5 @@ import (
 )
 
 func main() {
-	function.ServeHTTP(api.SnapshotTake, func(c *api.Config) { c.Diff, c.GuardedDiff = history.Diff, history.GuardedDiff })
+	function.ServeHTTP(api.SnapshotTake, function.WithSnapshots, func(c *api.Config) { c.Diff, c.GuardedDiff = history.Diff, history.GuardedDiff })
 }
