@@ -557,6 +557,11 @@ func TestSnapshotApplyRepeats(t *testing.T) {
 	if again.header.Get("Idempotent-Replayed") != "true" || string(again.body) != string(first.body) {
 		t.Errorf("repeated: %q %s, want the first answer %s", again.header.Get("Idempotent-Replayed"), again.body, first.body)
 	}
+	// The same request spelled otherwise is the same request.
+	respelled := `{"mode":"restore", "dry_run":false, "snapshot_id":"` + h.ID + `"}`
+	if r := expect(t, e.do("POST", "/configurationSnapshots/t1/apply", respelled, "Idempotency-Key", "k1"), 200); r.header.Get("Idempotent-Replayed") != "true" {
+		t.Error("a respelled repeat was not replayed")
+	}
 	expect(t, e.do("POST", "/configurationSnapshots/t1/apply", `{"snapshot_id":"`+h.ID+`","mode":"promote"}`, "Idempotency-Key", "k1"), 422)
 
 	// The undo snapshot is the tenant before the first write.

@@ -400,8 +400,7 @@ func statusResponse(status int, v any) (*response, error) {
 	return resp, nil
 }
 
-// decodeApply reads an apply's body, and a fingerprint of what it asks:
-// the hash of its JSON text as the service writes it.
+// decodeApply reads an apply's body, and a fingerprint of what it asks.
 func decodeApply(body []byte) (applyRequest, string, error) {
 	doc, err := examreg.ParseJSON(body)
 	if err != nil {
@@ -466,8 +465,27 @@ func decodeApply(body []byte) (applyRequest, string, error) {
 	if problems != nil {
 		return applyRequest{}, "", examreg.Invalid("invalid apply request", problems...)
 	}
-	sum := sha256.Sum256(doc.AppendJSON(nil))
-	return req, hex.EncodeToString(sum[:]), nil
+	fingerprint, err := req.fingerprint()
+	return req, fingerprint, err
+}
+
+// fingerprint identifies what an apply asks, whatever its spelling: a
+// hash of the request as decoded, written as the service writes JSON
+// (include's ids sorted, dry_run false whether given or not).
+func (req applyRequest) fingerprint() (string, error) {
+	include := req.include // nil (every record) stays apart from [] (none)
+	if include != nil {
+		include = append([]string{}, slices.Sorted(slices.Values(include))...)
+	}
+	text, err := jsondoc.Marshal(struct {
+		SnapshotID string            `json:"snapshot_id"`
+		Snapshot   *examreg.Snapshot `json:"snapshot"`
+		Mode       string            `json:"mode"`
+		Include    []string          `json:"include"`
+		DryRun     bool              `json:"dry_run"`
+	}{req.snapshotID, req.snapshot, req.mode, include, req.dryRun})
+	sum := sha256.Sum256(text)
+	return hex.EncodeToString(sum[:]), err
 }
 
 // plan decides what applying snap to the tenant in req's mode does to each

@@ -25,6 +25,7 @@ import (
 	"github.com/wI2L/jsondiff"
 
 	"github.com/certhub/examreg/pkg/examreg"
+	"github.com/certhub/examreg/pkg/jsondoc"
 	"github.com/certhub/examreg/pkg/store"
 )
 
@@ -121,15 +122,33 @@ func GuardedDiff(from, to []byte) (json.RawMessage, error) {
 	return diff(from, to, jsondiff.Invertible())
 }
 
+// diff is the patch jsondiff makes with opts, written as the service
+// writes JSON: by jsondoc's writer (no HTML escaping), each operation's
+// members in the order RFC 6902 gives them.
 func diff(from, to []byte, opts ...jsondiff.Option) (json.RawMessage, error) {
 	patch, err := jsondiff.CompareJSON(from, to, append(opts, jsondiff.UnmarshalFunc(unmarshalUsingNumber))...)
 	if err != nil {
 		return nil, err
 	}
-	if patch == nil {
-		patch = jsondiff.Patch{}
+	text, err := json.Marshal(patch)
+	if err != nil {
+		return nil, err
 	}
-	return json.Marshal(patch)
+	doc, err := jsondoc.Parse(text)
+	if err != nil {
+		return nil, err
+	}
+	ops := make([]jsondoc.Value, len(doc.Items()))
+	for i, op := range doc.Items() {
+		var members []jsondoc.Member
+		for _, name := range []string{"op", "from", "path", "value"} {
+			if v, ok := op.Member(name); ok {
+				members = append(members, jsondoc.Member{Name: name, Value: v})
+			}
+		}
+		ops[i] = jsondoc.ObjectValue(members)
+	}
+	return jsondoc.ArrayValue(ops).AppendJSON(nil), nil
 }
 
 // unmarshalUsingNumber is json.Unmarshal with numbers as json.Number.

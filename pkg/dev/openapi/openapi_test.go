@@ -85,6 +85,11 @@ var operationIDs = map[string]string{
 	"GET /examRegProcesses/{tenantId}/{id}/compare":                    "compareExamRegProcessVersions",
 	"POST /examRegProcesses/{tenantId}/{id}/history/{version}/restore": "restoreExamRegProcessVersion",
 	"POST /examRegProcesses/{tenantId}/batch":                          "executeBatchOperations",
+	"POST /configurationSnapshots/{tenantId}":                          "takeConfigurationSnapshot",
+	"GET /configurationSnapshots/{tenantId}":                           "listConfigurationSnapshots",
+	"POST /configurationSnapshots/{tenantId}/apply":                    "applyConfigurationSnapshot",
+	"GET /configurationSnapshots/{tenantId}/{snapshotId}":              "getConfigurationSnapshot",
+	"DELETE /configurationSnapshots/{tenantId}/{snapshotId}":           "deleteConfigurationSnapshot",
 }
 
 // The document has exactly the operations of operationIDs, and every route

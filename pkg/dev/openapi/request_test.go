@@ -306,7 +306,7 @@ func TestBeyondSchemaChecks(t *testing.T) {
 	}
 	want := []string{"duplicate-member", "unknown-query-parameter", "malformed-query", "fields-member", "page-key", "unpaired-surrogate",
 		"dynamodb-number", "member-name-length", "free-form-depth", "record-size", "id-in-path", "patch-application", "patched-record",
-		"asof-consistent-read", "asof-time", "restore-body"}
+		"asof-consistent-read", "asof-time", "restore-body", "snapshot-record-ids", "snapshot-patch", "include-scope"}
 	if !slices.Equal(names, want) {
 		t.Errorf("x-checked-beyond-schema lists %v, want %v", names, want)
 	}
@@ -344,6 +344,13 @@ func TestBeyondSchemaChecks(t *testing.T) {
 		{"getExamRegProcess", "asOf", "must be an RFC 3339 date-time, such as 2026-01-31T12:00:00Z", "asof-time"},
 		{"restoreExamRegProcessVersion", "", "must be empty", "restore-body"},
 		{"compareExamRegProcessVersions", "at", "is not a parameter of this operation", "unknown-query-parameter"},
+		{"applyConfigurationSnapshot", "snapshot.records[2].record", "the exam reg process is larger than 300000 bytes", "record-size"},
+		{"applyConfigurationSnapshot", "snapshot.records[0].record.id", "must be the entry's id", "snapshot-record-ids"},
+		{"applyConfigurationSnapshot", "snapshot.records[1].id", "names a record another entry of the snapshot names", "snapshot-record-ids"},
+		{"applyConfigurationSnapshot", "snapshot.records[0].patch_from_base", "must be an RFC 6902 patch: jsondoc: invalid JSON Patch: operation 0 path must be a JSON Pointer", "snapshot-patch"},
+		{"applyConfigurationSnapshot", "include[1]", "is in neither the snapshot nor, for a restore, the tenant", "include-scope"},
+		{"listConfigurationSnapshots", "exclusiveStartKey", "is not a valid page key", "page-key"},
+		{"deleteConfigurationSnapshot", "", "must be empty", "restore-body"},
 
 		{"createExamRegProcess", "id", "must equal the id in the path", ""},
 		{"createExamRegProcess", "name", "must be a string", ""},
