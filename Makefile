@@ -14,7 +14,7 @@ export TABLE_NAME PORT
 API_URL ?=
 DOCS_DIR ?= bin/docs
 
-FUNCTIONS := create list get update patch delete eligible batch history historyversion compare restore historywriter
+FUNCTIONS := create list get update patch delete eligible batch history historyversion compare restore snapshottake snapshotlist snapshotget snapshotdelete snapshotapply historywriter
 # Lambda build flags: no RPC mode (provided.al2023 talks the Runtime API),
 # reproducible and small binaries.
 LAMBDA_FLAGS := -tags lambda.norpc,nethttpomithttp2 -trimpath -ldflags "-s -w -buildid="

@@ -39,11 +39,13 @@ func newFixture(t *testing.T) *fixture {
 	}
 	return &fixture{store: st, server: api.New(api.Config{
 		Store:                 st,
+		Snapshots:             st,
 		FrontDoor:             lambdahttp.Gateway{},
 		MaxProcessesPerTenant: 1000,
 		TenantClaim:           api.DefaultTenantClaim,
 		Logger:                slog.New(slog.DiscardHandler),
 		Diff:                  history.Diff,
+		GuardedDiff:           history.GuardedDiff,
 	})}
 }
 
@@ -76,12 +78,16 @@ func (f *fixture) get(t *testing.T, id string) (int, process) {
 }
 
 // newFixtureFor is newFixture for op's function: with the change history
-// written while the test runs when op reads it.
+// written while the test runs when op reads it, and the demo snapshot the
+// events name when op reads it.
 func newFixtureFor(t *testing.T, op api.Op) *fixture {
 	t.Helper()
 	f := newFixture(t)
-	if slices.Contains([]api.Op{api.OpHistory, api.OpHistoryVersion, api.OpCompare, api.OpRestore}, op) {
+	if slices.Contains([]api.Op{api.OpHistory, api.OpHistoryVersion, api.OpCompare, api.OpRestore}, op) || slices.Contains(snapshotOps, op) {
 		f.writeHistory(t)
+	}
+	if slices.Contains(snapshotOps, op) && op != api.OpSnapshotTake {
+		f.holdDemoSnapshot(t)
 	}
 	return f
 }
@@ -141,6 +147,8 @@ type entry struct {
 	By        string          `json:"by"`
 	RequestID string          `json:"request_id"`
 	Patch     json.RawMessage `json:"patch"`
+	// SnapshotID is the snapshot an apply wrote the version from.
+	SnapshotID string `json:"snapshot_id"`
 }
 
 // String is the entry without its patch.

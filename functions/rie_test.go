@@ -328,19 +328,25 @@ func changeDemoRecords(t *testing.T, f *fixture) (retest map[int64]process, arch
 }
 
 // pageHistory reads a record's whole history through the function, a page of
-// one entry at a time, following X-Exclusive-Start-Key (which Link must
-// carry too), and returns it newest first.
+// one entry at a time (pageAll), and returns it newest first.
 func pageHistory(t *testing.T, f *fixture, ev events.APIGatewayV2HTTPRequest, id string, invoke invoker) []entry {
 	t.Helper()
 	setPath(t, &ev, api.OpHistory, map[string]string{"id": id})
+	return pageAll[entry](t, f, ev, invoke)
+}
+
+// pageAll reads a whole list through a function, a page of one item at a
+// time, following X-Exclusive-Start-Key (which Link must carry too).
+func pageAll[T any](t *testing.T, f *fixture, ev events.APIGatewayV2HTTPRequest, invoke invoker) []T {
+	t.Helper()
 	setQuery(t, &ev, "limit=1")
-	var all []entry
+	var all []T
 	for page := 1; ; page++ {
 		resp := invoke(t, ev)
 		checkAnswer(t, ev, resp, http.StatusOK, f.store.Table())
-		var entries []entry
-		decode(t, resp.Body, &entries)
-		all = append(all, entries...)
+		var items []T
+		decode(t, resp.Body, &items)
+		all = append(all, items...)
 		key := header(resp, "X-Exclusive-Start-Key")
 		if key == "" {
 			return all
@@ -617,6 +623,13 @@ func TestFunctionsUnderRIE(t *testing.T) {
 			checkMetricLines(t, op, out)
 		})
 	}
+
+	t.Run("snapshots taken, read, restored, undone and deleted", func(t *testing.T) {
+		checkSnapshotStory(t, rie, bootstraps)
+	})
+	t.Run("snapshot apply cut short by its timeout, then sent again", func(t *testing.T) {
+		checkApplyCutShort(t, rie, bootstraps)
+	})
 
 	t.Run("create honours MAX_PROCESSES_PER_TENANT", func(t *testing.T) {
 		f := newFixture(t) // the demo tenant holds 6 processes

@@ -1,5 +1,6 @@
-// Command compare is the Lambda function of the compare operation: the only
-// HTTP function that links the history's diff.
+// Command compare is the Lambda function of the compare operation. It links
+// the history's diff, as snapshottake and snapshotapply do; no other HTTP
+// function does.
 package main
 
 import (
