@@ -84,7 +84,7 @@ func loadStreamEvent(t *testing.T) (events.DynamoDBEvent, []byte) {
 func routeOf(op api.Op) (api.Route, bool) {
 	for _, r := range api.Routes {
 		if r.Op == op {
-			return r, true
+			return *r, true
 		}
 	}
 	return api.Route{}, false

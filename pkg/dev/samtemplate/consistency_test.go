@@ -361,7 +361,7 @@ func TestTableHasTheStreamAndTTLTheCodeNeeds(t *testing.T) {
 func routeOf(op api.Op) *api.Route {
 	for _, r := range api.Routes {
 		if r.Op == op {
-			return &r
+			return r
 		}
 	}
 	return nil
