@@ -86,6 +86,53 @@ func TestPoliciesAllowExactlyWhatEachFunctionCalls(t *testing.T) {
 	})
 }
 
+// TestSnapshotPoliciesAllowExactlyWhatEachFunctionCalls is the policy test
+// of the snapshot functions: each route through all of its code paths.
+func TestSnapshotPoliciesAllowExactlyWhatEachFunctionCalls(t *testing.T) {
+	e := newEnv(t)
+	tok := mint(t, "alice", "t1", "t2")
+	changed := e.createWithHistory("Changed") // its base, version 1, is read from the history
+	expect(t, e.do("PATCH", "/examRegProcesses/t1/"+changed, `[{"op":"replace","path":"/name","value":"P2"}]`), 200)
+	used := e.create("Used")["id"].(string)
+	doomed := e.create("Doomed")["id"].(string)
+	tpl, err := samtemplate.LoadDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(op string, scenario func(t *testing.T)) {
+		t.Run(op, func(t *testing.T) {
+			mark := e.calls.mark()
+			if err := e.store.Warm(context.Background(), time.Second); err != nil {
+				t.Fatal(err)
+			}
+			scenario(t)
+			checkPolicy(t, tpl, op, permissions(e.calls.since(mark)))
+		})
+	}
+	var taken snapshotDoc
+	run("snapshottake", func(t *testing.T) { taken = e.take(t, tok, "t1", "") })
+	run("snapshotlist", func(t *testing.T) { expect(t, e.doAs(tok, "GET", "/configurationSnapshots/t1?limit=1", ""), 200) })
+	run("snapshotget", func(t *testing.T) {
+		e.snapshot(t, tok, "t1", taken.ID)
+		expect(t, e.doAs(tok, "GET", "/configurationSnapshots/t1/nosuch", ""), 404)
+	})
+	run("snapshotapply", func(t *testing.T) {
+		// After the snapshot: a record changed, with an exam added, one
+		// deleted, one created; the restore writes each back, with a key.
+		expect(t, e.do("PATCH", "/examRegProcesses/t1/"+changed, `[{"op":"add","path":"/exam_ids/-","value":"exam-b"}]`), 200)
+		expect(t, e.do("DELETE", "/examRegProcesses/t1/"+doomed, ""), 200)
+		e.create("Created")
+		e.load("t1", "registrations", `{"id":"r1","name":"R","student_id":"c1","exam_id":"exam-a","date":"2026-01-02T03:04:05Z","status":"failed","process_id":"`+used+`"}`)
+		e.apply(t, tok, "t1", `{"snapshot_id":"`+taken.ID+`","mode":"restore"}`, 200, "Idempotency-Key", "policy")
+		_, whole := e.snapshot(t, tok, "t1", taken.ID)
+		e.apply(t, tok, "t2", `{"snapshot":`+string(whole)+`,"mode":"promote","dry_run":true}`, 200)
+	})
+	run("snapshotdelete", func(t *testing.T) {
+		expect(t, e.doAs(tok, "DELETE", "/configurationSnapshots/t1/"+taken.ID, ""), 200)
+		expect(t, e.doAs(tok, "DELETE", "/configurationSnapshots/t1/"+taken.ID, ""), 404)
+	})
+}
+
 // createWithHistory creates a record in t1 and writes its first history
 // entry as the history writer would, and returns its id.
 func (e *env) createWithHistory(name string) string {
@@ -186,6 +233,12 @@ func permissions(calls []call) []string {
 			} else {
 				set["dynamodb:Query table"] = true
 			}
+		case *dynamodb.BatchWriteItemInput:
+			set["dynamodb:BatchWriteItem table"] = true
+		case *dynamodb.UpdateItemInput:
+			set["dynamodb:UpdateItem table"] = true
+		case *dynamodb.DeleteItemInput:
+			set["dynamodb:DeleteItem table"] = true
 		case *dynamodb.TransactWriteItemsInput:
 			for _, item := range in.TransactItems {
 				switch {
