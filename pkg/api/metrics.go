@@ -17,7 +17,7 @@ import (
 // the service (percentiles do not add up); DynamoDB's figures and a batch's
 // operations per operation.
 type metricDirectives struct {
-	plain, batch []emf.Directive
+	plain, batch, wholeTenant []emf.Directive
 }
 
 // newMetricDirectives builds the directives once per Server. (Built here,
@@ -38,16 +38,21 @@ func newMetricDirectives(namespace string) metricDirectives {
 	batch := append(usage[:len(usage):len(usage)],
 		emf.Metric{Name: "batch_operations", Unit: emf.Count},
 		emf.Metric{Name: "batch_failures", Unit: emf.Count})
-	directives := func(usage []emf.Metric) []emf.Directive {
+	directives := func(usage []emf.Metric, latency [][]string) []emf.Directive {
 		return []emf.Directive{
 			{Namespace: namespace, Dimensions: [][]string{{"operation", "status_class"}, {"operation"}, {"status_class"}},
 				Metrics: []emf.Metric{{Name: "requests", Unit: emf.Count}}},
-			{Namespace: namespace, Dimensions: [][]string{{"operation"}, {}},
+			{Namespace: namespace, Dimensions: latency,
 				Metrics: []emf.Metric{{Name: "latency_ms", Unit: emf.Milliseconds}}},
 			{Namespace: namespace, Dimensions: [][]string{{"operation"}}, Metrics: usage},
 		}
 	}
-	return metricDirectives{plain: directives(usage), batch: directives(batch)}
+	service := [][]string{{"operation"}, {}}
+	return metricDirectives{
+		plain:       directives(usage, service),
+		batch:       directives(batch, service),
+		wholeTenant: directives(usage, [][]string{{"operation"}}),
+	}
 }
 
 // batchCount is what a batch request did, for its metrics.
@@ -79,6 +84,9 @@ func (s *Server) metricAttrs(c *call, status int, start time.Time, usage store.U
 		slog.Float64("ddb_write_units", usage.WriteUnits),
 		slog.Int("ddb_retries", usage.Retries),
 		slog.Int("conflicts_retried", usage.ConflictsRetried),
+	}
+	if c.op.wholeTenant() {
+		directives = s.metrics.wholeTenant
 	}
 	if c.batch != nil {
 		directives = s.metrics.batch

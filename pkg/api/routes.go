@@ -42,6 +42,17 @@ const (
 	OpSnapshotApply  Op = "snapshotapply"
 )
 
+// wholeTenant reports whether the operation works on a whole tenant at
+// once, and may take seconds: the configuration snapshots' take, get,
+// delete and apply. The service's latency metric leaves them out.
+func (op Op) wholeTenant() bool {
+	switch op {
+	case OpSnapshotTake, OpSnapshotGet, OpSnapshotDelete, OpSnapshotApply:
+		return true
+	}
+	return false
+}
+
 // The routes, one per operation. A Lambda function serves one (see Serve),
 // and links the code of that one alone.
 var (
