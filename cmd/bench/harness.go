@@ -19,6 +19,7 @@ import (
 	"github.com/certhub/examreg/pkg/dev/bulkload"
 	"github.com/certhub/examreg/pkg/dev/devauth"
 	"github.com/certhub/examreg/pkg/dev/localenv"
+	"github.com/certhub/examreg/pkg/history"
 	"github.com/certhub/examreg/pkg/store"
 )
 
@@ -48,6 +49,8 @@ func newService(ctx context.Context, engine *localenv.Engine, name string, clien
 		Store:                 st,
 		FrontDoor:             devauth.Verifier{Secret: secret},
 		MaxProcessesPerTenant: 1_000_000,
+		Diff:                  history.Diff,
+		GuardedDiff:           history.GuardedDiff,
 		TenantClaim:           api.DefaultTenantClaim,
 		Logger:                slog.New(slog.NewJSONHandler(logs, nil)),
 	}).Handler())
@@ -63,7 +66,12 @@ func (s *service) close() { s.srv.Close() }
 
 // load bulk-loads records of one kind into the bench tenant.
 func (s *service) load(ctx context.Context, kind string, lines []string) error {
-	_, err := bulkload.New(s.store, tenant, nil).Load(ctx, kind, kind+".jsonl", strings.NewReader(strings.Join(lines, "\n")))
+	return s.loadInto(ctx, tenant, kind, lines)
+}
+
+// loadInto bulk-loads records of one kind into a tenant.
+func (s *service) loadInto(ctx context.Context, t, kind string, lines []string) error {
+	_, err := bulkload.New(s.store, t, nil).Load(ctx, kind, kind+".jsonl", strings.NewReader(strings.Join(lines, "\n")))
 	return err
 }
 

@@ -4,7 +4,8 @@
 // its arm64 bootstrap size; warm latency end to end under the emulator;
 // DynamoDB requests and on-demand cost per operation and per history entry;
 // how a batch's time grows with its operations; the delay from a write to its
-// history entry; and, from the handler benchmarks' output, CPU time and
+// history entry; requests, units and latency of configuration snapshots
+// of 100 and 1,000 records; and, from the handler benchmarks' output, CPU time and
 // allocations per request. Timings are summarised with benchstat's
 // statistics and written in the Go benchmark format too, for
 // `go tool benchstat` to compare two runs.
@@ -84,6 +85,7 @@ func run(out, charts, results, handlers string) error {
 		{"Lambda functions under the emulator", lambdaFunctions},
 		{"requests and cost", requestsAndCost},
 		{"history delay", historyDelay},
+		{"configuration snapshots", configurationSnapshots},
 	}
 	for _, s := range steps {
 		fmt.Fprintf(os.Stderr, "bench: %s (%v so far)\n", s.name, time.Since(start).Round(time.Second))
