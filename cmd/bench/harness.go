@@ -47,6 +47,7 @@ func newService(ctx context.Context, engine *localenv.Engine, name string, clien
 	logs := &syncBuffer{}
 	srv := httptest.NewServer(api.New(api.Config{
 		Store:                 st,
+		Snapshots:             st,
 		FrontDoor:             devauth.Verifier{Secret: secret},
 		MaxProcessesPerTenant: 1_000_000,
 		Diff:                  history.Diff,

@@ -90,13 +90,12 @@ func configurationSnapshots(ctx context.Context, engine *localenv.Engine, r *rep
 			slowest = max(slowest, t.max())
 		}
 	}
-	// Per record: the growth between two sizes; the promotion's between a
-	// tenth of the smaller tenant and the smaller tenant, and computed from
-	// it beyond.
+	// Per record: the growth between two sizes; the promotion's up to
+	// 2 × maxPromoted records, and computed from it beyond.
 	for _, op := range []string{"take", "restore, dry run", "restore", "promote (creates)"} {
 		from, to := small, large
 		if op == "promote (creates)" {
-			from, to = small/10, small
+			to = 2 * maxPromoted
 		}
 		a, b := find(op, from), find(op, to)
 		growth := func(x, y float64) (perRecord, fixed float64) {
@@ -124,7 +123,7 @@ A tenant of N records (N = %d, and %d, the default tenant limit), bulk-loaded wi
 cost section (%d B as stored on average); one in ten is at version 2, its version 1 in the history
 (written there by the local history pipeline), so that a take reads its base version. Each request
 is sent end to end through the service (real HTTP, the handler, moto), without an Idempotency-Key,
-%d times (%d at N = %d, once for the promotion of %d records):
+%d times (%d at N = %d):
 
 - **take**: POST /configurationSnapshots/{t} of the N records;
 - **restore, dry run** and **restore**: every record changed after the take (bulk-loaded again with
@@ -134,9 +133,8 @@ is sent end to end through the service (real HTTP, the handler, moto), without a
 - **promote (creates)**: the take, as GET answered it (%d KB of JSON at N = %d), sent in the body in
   promote mode to an empty table that has the exams: N creates, after an undo snapshot of nothing.
   Moto copies the whole table for every item of a transaction, so that 1,000 creates take minutes
-  there: the promotion is timed at N = %d, and with the first %d records of that take for the
-  growth per record; its figures at N = %d are computed from that growth (its requests to within
-  the BatchGetItems of the deletion items, one per 100 creates).
+  there: the promotion is timed at N = %d and sent once with the first %d records of the larger
+  tenant's take, for the growth per record; its figures at N = %d are computed from that growth.
 
 Requests are counted as the request log reports them (the store's SDK middleware, once per call)
 and kept, with their answers, at the service's client, where the units are computed from the items
@@ -159,16 +157,17 @@ N), and what a thousand records add on demand:
 |---|---|---|---|---|---|
 %s
 
-A take writes each record once (BatchWriteItem, 25 to a request, 8 in flight); an apply writes each
-record as the single-record routes do, a request per record (an update a conditional PutItem, a
-create a transaction with the tenant counter, the deletion item's check and its exams' checks), 8 in
-flight, after its undo snapshot, a take of the tenant as it was. Each record an apply writes also
+A take writes each record once (BatchWriteItem, 25 to a request, 8 in flight). An apply, after its
+undo snapshot (a take of the tenant as it was), updates each record as the single-record routes do
+(a conditional PutItem, 8 in flight), and creates records in shared transactions, one after the
+other: each record's put and the check of its deletion item, with one change of the tenant's count
+and a check of each exam they name, up to DynamoDB's 100 items. Each record an apply writes also
 costs its history entry, written by the history writer (see above), not counted here.
 
 At N = %d the slowest take or restore took %s: %s API Gateway's %v, here against moto, which serves
 one request at a time and is slower than DynamoDB for large queries and batches. On AWS add a
 network round trip within the region per request, several in flight at a time.`,
-		small, large, sizes["process"], snapshotRuns, largeTenantRuns, large, small, sizes["body"]/1024, large, small, small/10, large,
+		small, large, sizes["process"], snapshotRuns, largeTenantRuns, large, sizes["body"]/1024, large, maxPromoted, 2*maxPromoted, large,
 		sizes["snapshot record"], sizes["process"], dollarsPerMillionWRU, dollarsPerMillionRRU,
 		strings.Join(rows, "\n"), strings.Join(formulas, "\n"),
 		large, ms(slowest), fits, gatewayTimeout))
@@ -342,42 +341,40 @@ func snapshotCases(ctx context.Context, engine *localenv.Engine, n int) ([]snaps
 	}
 	cases = append(cases, dry, restored)
 
-	// The promotion of the take, and of its first tenth for the growth per
-	// record, each run to an empty table of its own: moto copies the whole
-	// table for each item of a transaction, so that a larger tenant's takes
-	// minutes there.
+	// The promotion of the take, each run to an empty table of its own. Moto
+	// copies the whole table for each item of a transaction, so that a
+	// thousand creates take minutes there: a larger tenant's promotion is
+	// sent once, of its first 2 × maxPromoted records, for the growth per
+	// record.
 	snap, err := s.must("GET", "/configurationSnapshots/"+tenant+"/"+header.ID, "")
 	if err != nil {
 		return nil, nil, err
 	}
 	sizes["body"] = len(snap.body)
+	promoted, promotions := n, snapshotRuns
 	if n > maxPromoted {
-		return cases, sizes, nil
+		promoted, promotions = 2*maxPromoted, 1
 	}
-	// The whole tenant's takes seconds, most of them moto's: one run.
-	for _, p := range []struct{ records, runs int }{{n / 10, snapshotRuns}, {n, 1}} {
-		promoted := p.records
-		promote, err := promoteBody(snap.body, promoted)
-		if err != nil {
-			return nil, nil, err
-		}
-		created, _, err := timeRuns("promote (creates)", promoted, p.runs, func(int) (answer, snapshotCase, error) {
-			target, err := newMeteredService(ctx, engine, "promote")
-			if err != nil {
-				return answer{}, snapshotCase{}, err
-			}
-			defer target.close()
-			a, c, err := target.post(ctx, apply, promote)
-			if err == nil {
-				err = applied(a, "create", promoted)
-			}
-			return a, c, err
-		})
-		if err != nil {
-			return nil, nil, err
-		}
-		cases = append(cases, created)
+	promote, err := promoteBody(snap.body, promoted)
+	if err != nil {
+		return nil, nil, err
 	}
+	created, _, err := timeRuns("promote (creates)", promoted, promotions, func(int) (answer, snapshotCase, error) {
+		target, err := newMeteredService(ctx, engine, "promote")
+		if err != nil {
+			return answer{}, snapshotCase{}, err
+		}
+		defer target.close()
+		a, c, err := target.post(ctx, apply, promote)
+		if err == nil {
+			err = applied(a, "create", promoted)
+		}
+		return a, c, err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	cases = append(cases, created)
 	return cases, sizes, nil
 }
 
