@@ -224,6 +224,18 @@ func (m *meteredService) post(ctx context.Context, path, body string) (a answer,
 	return a, c, err
 }
 
+// apply posts an apply of the bench tenant, whose summary must count
+// count records of action.
+func (m *meteredService) apply(ctx context.Context, body, action string, count int) (answer, snapshotCase, error) {
+	a, c, err := m.post(ctx, "/configurationSnapshots/"+tenant+"/apply", body)
+	var got struct{ Summary map[string]int }
+	json.Unmarshal(a.body, &got)
+	if err == nil {
+		err = want(action+"s", got.Summary[action], count)
+	}
+	return a, c, err
+}
+
 // timeRuns sends a request runs times and returns the case of its
 // first run with the timings of every run, and the first run's answer.
 func timeRuns(op string, n, runs int, send func(run int) (answer, snapshotCase, error)) (snapshotCase, answer, error) {
@@ -260,11 +272,6 @@ func snapshotCases(ctx context.Context, engine *localenv.Engine, n int) ([]snaps
 	changeAll, err := loadSnapshotTenant(ctx, s, n)
 	if err != nil {
 		return nil, nil, err
-	}
-	applied := func(a answer, action string, count int) error {
-		var got struct{ Summary map[string]int }
-		json.Unmarshal(a.body, &got)
-		return want(action+"s", got.Summary[action], count)
 	}
 
 	runs := snapshotRuns
@@ -307,39 +314,29 @@ func snapshotCases(ctx context.Context, engine *localenv.Engine, n int) ([]snaps
 	sizes["process"] /= n
 	sizes["snapshot record"] /= n
 
-	apply := "/configurationSnapshots/" + tenant + "/apply"
-	restore := func(dry bool) string {
-		return fmt.Sprintf(`{"snapshot_id":%q,"mode":"restore","dry_run":%t}`, header.ID, dry)
-	}
 	if err := changeAll(0); err != nil {
 		return nil, nil, err
 	}
-	dry, _, err := timeRuns("restore, dry run", n, runs, func(int) (answer, snapshotCase, error) {
-		a, c, err := s.post(ctx, apply, restore(true))
-		if err == nil {
-			err = applied(a, "update", n)
+	// A restore plans N updates; unless it is a dry run it writes them, and
+	// the records are changed again before the next run.
+	for _, dry := range []bool{true, false} {
+		op := "restore"
+		if dry {
+			op += ", dry run"
 		}
-		return a, c, err
-	})
-	if err != nil {
-		return nil, nil, err
-	}
-	restored, _, err := timeRuns("restore", n, runs, func(run int) (answer, snapshotCase, error) {
-		if run > 0 { // the first run's records were changed already
-			if err := changeAll(run); err != nil {
-				return answer{}, snapshotCase{}, err
+		restore, _, err := timeRuns(op, n, runs, func(run int) (answer, snapshotCase, error) {
+			if !dry && run > 0 {
+				if err := changeAll(run); err != nil {
+					return answer{}, snapshotCase{}, err
+				}
 			}
+			return s.apply(ctx, fmt.Sprintf(`{"snapshot_id":%q,"mode":"restore","dry_run":%t}`, header.ID, dry), "update", n)
+		})
+		if err != nil {
+			return nil, nil, err
 		}
-		a, c, err := s.post(ctx, apply, restore(false))
-		if err == nil {
-			err = applied(a, "update", n)
-		}
-		return a, c, err
-	})
-	if err != nil {
-		return nil, nil, err
+		cases = append(cases, restore)
 	}
-	cases = append(cases, dry, restored)
 
 	// The promotion of the take, each run to an empty table of its own. Moto
 	// copies the whole table for each item of a transaction, so that a
@@ -365,11 +362,7 @@ func snapshotCases(ctx context.Context, engine *localenv.Engine, n int) ([]snaps
 			return answer{}, snapshotCase{}, err
 		}
 		defer target.close()
-		a, c, err := target.post(ctx, apply, promote)
-		if err == nil {
-			err = applied(a, "create", promoted)
-		}
-		return a, c, err
+		return target.apply(ctx, promote, "create", promoted)
 	})
 	if err != nil {
 		return nil, nil, err
