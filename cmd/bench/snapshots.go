@@ -120,16 +120,16 @@ func configurationSnapshots(ctx context.Context, engine *localenv.Engine, r *rep
 	}
 	r.section("Configuration snapshots: requests, cost and latency", fmt.Sprintf(`
 A tenant of N records (N = %d, and %d, the default tenant limit), bulk-loaded with the record of the
-cost section (%d B as stored on average); one in ten is at version 2, its version 1 in the history
-(written there by the local history pipeline), so that a take reads its base version. Each request
+cost section (%d B as stored on average). One in ten has changed since its base version, version 1,
+which the history holds (written there by the local history pipeline), so that a take reads it; the
+others are their own base, as an apply leaves the records it writes. Each request
 is sent end to end through the service (real HTTP, the handler, moto), without an Idempotency-Key,
 %d times (%d at N = %d):
 
 - **take**: POST /configurationSnapshots/{t} of the N records;
 - **restore, dry run** and **restore**: every record changed after the take (bulk-loaded again with
-  another description: version 1 becomes every record's base), then the take applied in restore
-  mode: a plan of N updates, and their writes after the undo snapshot (itself a take, which reads the
-  base versions: here one in ten is in the history, the others cost a read that finds nothing);
+  another description, one in ten still from its version 1), then the take applied in restore mode:
+  a plan of N updates, and their writes after the undo snapshot (itself a take of the tenant);
 - **promote (creates)**: the take, as GET answered it (%d KB of JSON at N = %d), sent in the body in
   promote mode to an empty table that has the exams: N creates, after an undo snapshot of nothing.
   Moto copies the whole table for every item of a transaction, so that 1,000 creates take minutes
@@ -371,13 +371,19 @@ func snapshotCases(ctx context.Context, engine *localenv.Engine, n int) ([]snaps
 	return cases, sizes, nil
 }
 
-// loadSnapshotTenant bulk-loads the bench tenant's n records, one in ten
-// at version 2 with version 1 in its history, and returns a function that
-// changes every record (run numbers the change).
+// loadSnapshotTenant bulk-loads the bench tenant's n records and returns a
+// function that changes every record: run numbers the change, and a run
+// after the first follows a restore, which wrote every record. One in ten
+// is at version 2 with its version 1, its base, in the history; the others
+// are their own base (sys_snapshot_base_version is their version, as an
+// apply leaves it), so that a take reads no version the history lacks: a
+// take waits for those, as for entries the history writer has yet to write.
 func loadSnapshotTenant(ctx context.Context, s *meteredService, n int) (changeAll func(run int) error, err error) {
+	withHistory := func(i int) bool { return i%10 == 0 }
+	all := func(int) bool { return true }
+	version := make([]int, n)
 	// records are bulk-load lines of the records whose number is picked, as
-	// the cost section's, with the description ending in change. Every
-	// tenth has a history.
+	// the cost section's, with the description ending in change.
 	records := func(change string, picked func(int) bool) []string {
 		var lines []string
 		for i := range n {
@@ -389,13 +395,14 @@ func loadSnapshotTenant(ctx context.Context, s *meteredService, n int) (changeAl
 				panic(err)
 			}
 			p["id"], p["description"] = recordID(i), p["description"].(string)+" "+change
+			if version[i]++; !withHistory(i) {
+				p["sys_snapshot_base_version"] = version[i]
+			}
 			line, _ := json.Marshal(p)
 			lines = append(lines, string(line))
 		}
 		return lines
 	}
-	all := func(int) bool { return true }
-	withHistory := func(i int) bool { return i%10 == 0 }
 	var historied []string
 	for i := range n {
 		if withHistory(i) {
@@ -417,6 +424,11 @@ func loadSnapshotTenant(ctx context.Context, s *meteredService, n int) (changeAl
 		return nil, err
 	}
 	return func(run int) error {
+		if run > 0 {
+			for i := range version {
+				version[i]++
+			}
+		}
 		return s.load(ctx, bulkload.Processes, records(fmt.Sprintf("Changed after the snapshot, %d.", run), all))
 	}, nil
 }
