@@ -601,3 +601,20 @@ func TestSnapshotBadRequests(t *testing.T) {
 	expect(t, e.do("GET", "/configurationSnapshots/t1/apply", ""), 404)
 	expect(t, e.do("PUT", "/configurationSnapshots/t1/apply", ""), 405)
 }
+
+// TestSnapshotTakeSurvivesLostReplies: a take whose writes' replies are
+// lost, and which the SDK sends again, is taken once.
+func TestSnapshotTakeSurvivesLostReplies(t *testing.T) {
+	e, proxy := faultEnv(t)
+	e.create("A")
+	for _, op := range []string{"BatchWriteItem", "PutItem"} {
+		proxy.Inject(&faultproxy.Fault{Operation: op, LoseReply: true, Times: 1})
+	}
+	h := e.take(t, e.token, "t1", "")
+	snap, _ := e.snapshot(t, e.token, "t1", h.ID)
+	var all []snapshotDoc
+	expect(t, e.do("GET", "/configurationSnapshots/t1", ""), 200).json(t, &all)
+	if len(snap.Records) != 1 || len(all) != 1 {
+		t.Errorf("%d records, %d snapshots; want 1 and 1", len(snap.Records), len(all))
+	}
+}

@@ -113,12 +113,15 @@ func (s *Server) takeSnapshot(ctx context.Context, c *call, description string) 
 		return nil, err
 	}
 	var wanted []store.VersionKey
+	recent := map[store.VersionKey]bool{}
 	for _, p := range records {
 		if base := examreg.BaseVersion(p); base < p.Version() {
-			wanted = append(wanted, store.VersionKey{ID: p.ID(), Version: base})
+			v := store.VersionKey{ID: p.ID(), Version: base}
+			wanted = append(wanted, v)
+			recent[v] = p.LastModified().After(c.actor.Now.Add(-historyLag))
 		}
 	}
-	bases, err := s.baseVersions(ctx, c.tenant, wanted)
+	bases, err := s.baseVersions(ctx, c.tenant, wanted, func(v store.VersionKey) bool { return recent[v] })
 	if err != nil {
 		return nil, err
 	}
@@ -155,9 +158,16 @@ func (s *Server) takeSnapshot(ctx context.Context, c *call, description string) 
 // every member the target set otherwise.
 const baseWait = 3 * time.Second
 
+// historyLag is how long after a write its history entry may still be on
+// its way. A take waits only for the bases of records written since: the
+// history writes a record's versions in order, so a base missing from the
+// history of a record last written before then is missing for good.
+const historyLag = time.Minute
+
 // baseVersions reads the versions wanted from the history, reading again
-// (every 100 ms, for at most baseWait) those it does not hold yet.
-func (s *Server) baseVersions(ctx context.Context, tenant string, wanted []store.VersionKey) (map[store.VersionKey]*examreg.Process, error) {
+// (every 100 ms, for at most baseWait) those it does not hold yet for
+// which inFlight reports that their entry may still be on its way.
+func (s *Server) baseVersions(ctx context.Context, tenant string, wanted []store.VersionKey, inFlight func(store.VersionKey) bool) (map[store.VersionKey]*examreg.Process, error) {
 	bases := map[store.VersionKey]*examreg.Process{}
 	deadline := time.Now().Add(baseWait)
 	for {
@@ -166,7 +176,7 @@ func (s *Server) baseVersions(ctx context.Context, tenant string, wanted []store
 			return nil, err
 		}
 		maps.Copy(bases, found)
-		wanted = slices.DeleteFunc(wanted, func(v store.VersionKey) bool { _, ok := found[v]; return ok })
+		wanted = slices.DeleteFunc(wanted, func(v store.VersionKey) bool { _, ok := found[v]; return ok || !inFlight(v) })
 		if len(wanted) == 0 || time.Now().After(deadline) {
 			return bases, nil
 		}

@@ -153,6 +153,13 @@ func (p *Process) RequestID() string {
 	return ctx.MemberText("request_id")
 }
 
+// LastModified is when the record was last written (sys_last_modified_at),
+// the zero time when it does not say.
+func (p *Process) LastModified() time.Time {
+	at, _ := time.Parse(time.RFC3339, p.Document().MemberText("sys_last_modified_at"))
+	return at
+}
+
 // IsLocked reports whether the record refuses changes through the API.
 func (p *Process) IsLocked() bool {
 	v, _ := p.Member("sys_locked")

@@ -146,7 +146,8 @@ func (s *Store) PutSnapshot(ctx context.Context, tenant string, snap *examreg.Sn
 			"created_by":   &types.AttributeValueMemberS{Value: h.CreatedBy},
 			"record_count": &types.AttributeValueMemberN{Value: strconv.Itoa(h.RecordCount)},
 		},
-		ConditionExpression:    aws.String("attribute_not_exists(pk)"),
+		// No condition: the id is new, so the only write it can meet is
+		// this one's own, sent again by the SDK after a lost reply.
 		ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
 	})
 	return translate(err)
