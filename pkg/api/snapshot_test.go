@@ -1,11 +1,13 @@
 package api_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/certhub/examreg/pkg/dev/faultproxy"
@@ -616,5 +618,47 @@ func TestSnapshotTakeSurvivesLostReplies(t *testing.T) {
 	expect(t, e.do("GET", "/configurationSnapshots/t1", ""), 200).json(t, &all)
 	if len(snap.Records) != 1 || len(all) != 1 {
 		t.Errorf("%d records, %d snapshots; want 1 and 1", len(snap.Records), len(all))
+	}
+}
+
+// TestSnapshotApplySentTwiceAtOnce: the same apply sent twice side by side
+// (a client retrying before the first answer) writes each record once,
+// and both answer its plan.
+func TestSnapshotApplySentTwiceAtOnce(t *testing.T) {
+	e := newEnv(t)
+	tok := e.twoTenants(t)
+	e.load("t2", "exams", `{"id":"exam-a","name":"A"}`, `{"id":"exam-b","name":"B"}`)
+	var lines []string
+	for i := range 60 {
+		var line bytes.Buffer
+		if err := json.Compact(&line, []byte(strings.Replace(processBody(fmt.Sprint("P", i)), "{", fmt.Sprintf(`{"id":"p%02d",`, i), 1))); err != nil {
+			t.Fatal(err)
+		}
+		lines = append(lines, line.String())
+	}
+	e.load("t1", "processes", lines...)
+	h := e.take(t, tok, "t1", "")
+	_, body := e.snapshot(t, tok, "t1", h.ID)
+	promote := `{"snapshot":` + string(body) + `,"mode":"promote"}`
+	answers := make([]applyDoc, 2)
+	var wg sync.WaitGroup
+	for i := range answers {
+		wg.Go(func() { answers[i] = e.apply(t, tok, "t2", promote, 200, "Idempotency-Key", "twice") })
+	}
+	wg.Wait()
+	for i, a := range answers {
+		if a.Summary["create"] != 60 || a.UndoSnapshotID != answers[0].UndoSnapshotID {
+			t.Errorf("answer %d: %v, undo %q", i, a.Summary, a.UndoSnapshotID)
+		}
+	}
+	var list []map[string]any
+	expect(t, e.doAs(tok, "GET", "/examRegProcesses/t2?limit=1000", ""), 200).json(t, &list)
+	for _, p := range list {
+		if p["sys_version"] != 1.0 {
+			t.Errorf("%s written %v times", p["id"], p["sys_version"])
+		}
+	}
+	if len(list) != 60 {
+		t.Errorf("t2 holds %d records, want 60", len(list))
 	}
 }

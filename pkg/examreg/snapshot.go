@@ -134,6 +134,16 @@ func Applied(current *Process, id string, config jsondoc.Value, deleted int64, c
 // configuration: an apply of one over the other changes nothing.
 func SameConfiguration(a, b *Process) bool { return Configuration(a).Equal(Configuration(b)) }
 
+// AppliedAlike reports whether two records hold the same configuration,
+// written from the same snapshot: an apply that finds the one where it
+// was to write the other finds its work done, by itself sent again or by
+// another apply of the snapshot.
+func AppliedAlike(a, b *Process) bool {
+	sa, _ := a.Member("sys_configuration_snapshot_id")
+	sb, _ := b.Member("sys_configuration_snapshot_id")
+	return SameConfiguration(a, b) && sa.Kind() == jsondoc.KindString && sa.Equal(sb)
+}
+
 // CheckConfiguration checks a configuration an apply would write as a
 // record: by the schema and the rules of a PUT body.
 func CheckConfiguration(config jsondoc.Value) error {

@@ -436,12 +436,16 @@ func (s *Store) Referenced(ctx context.Context, tenant string, ids []string) ([]
 // CreateProcess does (the tenant's limit, its exams), and only while the
 // id's last deletion is still deleted (none when its Version is 0), so
 // that p continues the id's versions. A record written under the id in the
-// meantime is an ECONFLICT error. A create whose reply was lost and which
-// the SDK sent again succeeds.
+// meantime is an ECONFLICT error, unless it holds what p does from the same
+// snapshot (the same apply, sent twice at once). A create whose reply was
+// lost and which the SDK sent again succeeds.
 func (s *Store) createAfter(ctx context.Context, tenant string, p *examreg.Process, deleted Deletion, maxPerTenant int) error {
 	guard := s.deletionGuard(tenant, p.ID(), deleted)
 	_, taken, err := s.insert(ctx, tenant, p, maxPerTenant, nil, guard)
 	if taken || err == errGuard {
+		if stored, err := s.ReadProcess(ctx, tenant, p.ID()); err == nil && examreg.AppliedAlike(stored, p) {
+			return nil // written by this apply sent again, side by side
+		}
 		return examreg.Errorf(examreg.ECONFLICT, "the exam reg process was created or deleted by another request meanwhile; send the apply again")
 	}
 	return err
