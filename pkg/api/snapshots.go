@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"maps"
 	"net/http"
@@ -103,15 +104,20 @@ func decodeTake(body []byte) (string, error) {
 	return d.Text(), nil
 }
 
-// takeSnapshot captures every record of the tenant, with its changes since
-// its base version, and stores the snapshot. Its reads are consistent
-// Queries of the records and BatchGetItems of the base versions the
-// records do not hold themselves.
+// takeSnapshot captures every record of the tenant (consistent Queries)
+// and stores the snapshot (see capture).
 func (s *Server) takeSnapshot(ctx context.Context, c *call, description string) (*examreg.Snapshot, error) {
 	records, err := s.cfg.Snapshots.ReadTenant(ctx, c.tenant)
 	if err != nil {
 		return nil, err
 	}
+	return s.capture(ctx, c, description, records)
+}
+
+// capture stores a snapshot of records, the tenant's, each with its
+// changes since its base version, read with BatchGetItems of the base
+// versions the records do not hold themselves.
+func (s *Server) capture(ctx context.Context, c *call, description string, records []*examreg.Process) (*examreg.Snapshot, error) {
 	var wanted []store.VersionKey
 	recent := map[store.VersionKey]bool{}
 	for _, p := range records {
@@ -357,7 +363,13 @@ func (s *Server) snapshotApply(ctx context.Context, c *call) (*response, error) 
 			return nil, err
 		}
 	}
-	plan, err := s.plan(ctx, c, snap, req)
+	// One read of the tenant serves the plan and the undo snapshot.
+	records, err := s.cfg.Snapshots.ReadTenant(ctx, c.tenant)
+	if err != nil {
+		return nil, err
+	}
+	source := recordsByID(snap)
+	plan, err := s.plan(ctx, c, records, source, req)
 	if err != nil {
 		return nil, err
 	}
@@ -373,7 +385,7 @@ func (s *Server) snapshotApply(ctx context.Context, c *call) (*response, error) 
 		return marshalResponse(answer)
 	}
 	if started == nil {
-		undo, err := s.takeSnapshot(ctx, c, "Taken before applying snapshot "+snap.ID+" ("+req.mode+")")
+		undo, err := s.capture(ctx, c, "Taken before applying snapshot "+snap.ID+" ("+req.mode+")", records)
 		if err != nil {
 			return nil, err
 		}
@@ -398,7 +410,7 @@ func (s *Server) snapshotApply(ctx context.Context, c *call) (*response, error) 
 	if started != nil {
 		answer.UndoSnapshotID = started.UndoSnapshotID
 	}
-	if err := s.applyPlan(ctx, c, snap, req.mode, plan); err != nil {
+	if err := s.applyPlan(ctx, c, snap.ID, source, req.mode, plan); err != nil {
 		return nil, err
 	}
 	final, err := jsondoc.Marshal(answer)
@@ -528,27 +540,28 @@ func (req applyRequest) fingerprint() (string, error) {
 	return hex.EncodeToString(sum[:]), err
 }
 
-// plan decides what applying snap to the tenant in req's mode does to each
-// record in scope, ordered by id, with the patch of every write. Besides
+// recordsByID indexes a snapshot's records.
+func recordsByID(snap *examreg.Snapshot) map[string]*examreg.SnapshotRecord {
+	source := make(map[string]*examreg.SnapshotRecord, len(snap.Records))
+	for i := range snap.Records {
+		source[snap.Records[i].ID] = &snap.Records[i]
+	}
+	return source
+}
+
+// plan decides what applying a snapshot (its records by id, source) to the
+// tenant, whose records are records, in req's mode does to each record in
+// scope, ordered by id, with the patch of every write. Besides
 // what each record decides alone (examreg.PlanRecord), a record conflicts
 // when it adds exams the tenant lacks, when a restore would delete it while
 // exam registrations use it, and when its create would take the tenant
 // past its limit (the deletes in the plan make room first).
-func (s *Server) plan(ctx context.Context, c *call, snap *examreg.Snapshot, req applyRequest) ([]examreg.PlanEntry, error) {
-	records, err := s.cfg.Snapshots.ReadTenant(ctx, c.tenant)
-	if err != nil {
-		return nil, err
-	}
+func (s *Server) plan(ctx context.Context, c *call, records []*examreg.Process, source map[string]*examreg.SnapshotRecord, req applyRequest) ([]examreg.PlanEntry, error) {
 	current := make(map[string]*examreg.Process, len(records))
 	for _, p := range records {
 		current[p.ID()] = p
 	}
-	source := make(map[string]*examreg.SnapshotRecord, len(snap.Records))
-	var ids []string
-	for i := range snap.Records {
-		source[snap.Records[i].ID] = &snap.Records[i]
-		ids = append(ids, snap.Records[i].ID)
-	}
+	ids := slices.Collect(maps.Keys(source))
 	if req.mode == examreg.ModeRestore {
 		for _, p := range records {
 			if source[p.ID()] == nil {
@@ -629,15 +642,16 @@ func (s *Server) patchOf(e *examreg.PlanEntry) error {
 	if e.Action == examreg.ActionConflict {
 		return nil
 	}
+	if e.Action == examreg.ActionUnchanged {
+		e.Patch = json.RawMessage("[]")
+		return nil
+	}
 	from, to := []byte("{}"), []byte("{}")
 	if e.Current != nil {
 		from = examreg.Configuration(e.Current).AppendJSON(nil)
 	}
-	switch e.Action {
-	case examreg.ActionCreate, examreg.ActionUpdate:
+	if e.Action != examreg.ActionDelete {
 		to = e.Result.AppendJSON(nil)
-	case examreg.ActionUnchanged:
-		to = from
 	}
 	patch, err := s.cfg.Diff(from, to)
 	e.Patch = patch
@@ -652,7 +666,7 @@ func (s *Server) patchOf(e *examreg.PlanEntry) error {
 // changed since the plan was made is planned again on the record as it now
 // is. It stops writing applyReserve before ctx's deadline: the apply was
 // cut short, and sent again, it goes on from there.
-func (s *Server) applyPlan(ctx context.Context, c *call, snap *examreg.Snapshot, mode string, plan []examreg.PlanEntry) error {
+func (s *Server) applyPlan(ctx context.Context, c *call, snapshotID string, source map[string]*examreg.SnapshotRecord, mode string, plan []examreg.PlanEntry) error {
 	if deadline, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-applyReserve))
@@ -660,7 +674,7 @@ func (s *Server) applyPlan(ctx context.Context, c *call, snap *examreg.Snapshot,
 	}
 	by := func(id string) examreg.Actor {
 		a := c.actor
-		a.Operation, a.SnapshotID, a.WriteID = examreg.OperationSnapshotApply, snap.ID, c.requestID+"/"+id
+		a.Operation, a.SnapshotID, a.WriteID = examreg.OperationSnapshotApply, snapshotID, c.requestID+"/"+id
 		return a
 	}
 	var deletes, creates []*examreg.Process
@@ -688,10 +702,6 @@ func (s *Server) applyPlan(ctx context.Context, c *call, snap *examreg.Snapshot,
 	}
 	if err := s.cfg.Snapshots.DeleteMany(ctx, c.tenant, deletes, by); err != nil {
 		return cutShort(ctx, changedMeanwhile(err))
-	}
-	source := make(map[string]*examreg.SnapshotRecord, len(snap.Records))
-	for i := range snap.Records {
-		source[snap.Records[i].ID] = &snap.Records[i]
 	}
 	var g errgroup.Group
 	g.SetLimit(applyWorkers)
